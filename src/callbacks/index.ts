@@ -1,0 +1,5 @@
+/**
+ * streamgrad/callbacks (under construction: see the project issues).
+ * @packageDocumentation
+ */
+export {};

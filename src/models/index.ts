@@ -1,0 +1,5 @@
+/**
+ * streamgrad/models (under construction: see the project issues).
+ * @packageDocumentation
+ */
+export {};

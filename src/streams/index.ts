@@ -1,0 +1,5 @@
+/**
+ * streamgrad/streams (under construction: see the project issues).
+ * @packageDocumentation
+ */
+export {};
