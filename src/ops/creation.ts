@@ -67,20 +67,24 @@ export function tensor(
   return new Tensor(data, dims, opts.requiresGrad ?? false);
 }
 
+function filled(op: string, shape: readonly number[], value: number, opts: CreateOptions): Tensor {
+  const dims = checkShape(op, shape);
+  return new Tensor(new Float32Array(sizeOf(dims)).fill(value), dims, opts.requiresGrad ?? false);
+}
+
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {
-  const dims = checkShape('full', shape);
-  return new Tensor(new Float32Array(sizeOf(dims)).fill(value), dims, opts.requiresGrad ?? false);
+  return filled('full', shape, value, opts);
 }
 
 /** A tensor of `shape` filled with zeros. */
 export function zeros(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled('zeros', shape, 0, opts);
 }
 
 /** A tensor of `shape` filled with ones. */
 export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled('ones', shape, 1, opts);
 }
 
 /**
