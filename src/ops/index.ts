@@ -5,7 +5,7 @@
 export { Tensor, type NestedArray } from './tensor.js';
 export { ShapeError, ArgumentError } from './errors.js';
 export { Rng, deriveSeed, type RngState } from './rng.js';
-export { backward, noGrad, isGradEnabled, type Vjp } from './autograd.js';
+export { backward, noGrad, isGradEnabled, record, type Vjp } from './autograd.js';
 export { grad, valueAndGrad } from './functional.js';
 export {
   tensor,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { Tensor, mul, sum, tensor } from '../../src/ops/index.js';
-import { record } from '../../src/ops/autograd.js';
+import { Tensor, mul, record, sum, tensor } from '../../src/ops/index.js';
+
 import { checkGradients, GradientCheckError } from '../../src/testing/index.js';
 
 /** A custom op with a deliberately wrong VJP (d/dx x³ claimed to be 2x). */
