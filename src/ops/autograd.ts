@@ -45,8 +45,23 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 /**
- * Attaches an op's VJP to its output when grad mode is on and an input requires grad;
- * returns `out`. Every differentiable op ends with `return record(...)`.
+ * Attaches an op's vector-Jacobian product to its output when grad mode is on and an input
+ * requires grad; returns `out`. Every differentiable op ends with `return record(...)`, and
+ * so does a custom op of your own.
+ *
+ * The VJP receives the gradient of the loss with respect to `out` and returns one gradient
+ * per input, in input order, each of that input's shape (or `null`). It runs with grad
+ * mode off, so it may use any op.
+ *
+ * @example
+ * ```ts
+ * import { Tensor, mul, record } from 'streamgrad';
+ * // x³ with d/dx = 3x²
+ * function cube(x: Tensor): Tensor {
+ *   const out = new Tensor(x.data.map((v) => v ** 3), x.shape);
+ *   return record('cube', out, [x], (g) => [mul(g, mul(mul(x, x), 3))]);
+ * }
+ * ```
  */
 export function record(op: string, out: Tensor, inputs: readonly Tensor[], vjp: Vjp): Tensor {
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
