@@ -1,0 +1,46 @@
+import { describe, expect, test } from 'vitest';
+import { fc, test as prop } from '@fast-check/vitest';
+import { sum, tensor, ArgumentError } from '../../src/ops/index.js';
+import { arbShape, arbTensorOfShape, checkGradients } from '../../src/testing/index.js';
+
+/** A shape with a random subset of its axes (possibly empty, possibly negative-indexed). */
+const arbShapeAndAxes = arbShape({ rank: [1, 4] }).chain((shape) =>
+  fc.tuple(
+    arbTensorOfShape(shape),
+    fc.subarray(shape.map((_, i) => i)).chain((axes) =>
+      fc.tuple(fc.constant(axes), fc.array(fc.boolean(), { minLength: axes.length, maxLength: axes.length })),
+    ),
+    fc.boolean(),
+  ),
+).map(([x, [axes, negative], keepDims]) => ({ x, axes: axes.map((a, i) => (negative[i] ? a - x.rank : a)), keepDims }));
+
+describe('sum', () => {
+  prop.prop([arbShapeAndAxes], { numRuns: 50 })('sum gradient matches finite differences for any axes and keepDims', ({ x, axes, keepDims }) => {
+    checkGradients((t) => sum(t, axes, keepDims), [x]);
+  });
+
+  prop.prop([arbShapeAndAxes], { numRuns: 50 })('for any x, summing over some axes then the rest equals the total', ({ x, axes }) => {
+    const total = x.data.reduce((s, v) => s + v, 0);
+    expect(sum(sum(x, axes)).item()).toBeCloseTo(total, 3);
+  });
+
+  test('worked examples: sum over rows, columns, all, with keepDims', () => {
+    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(sum(x, 0).toArray()).toEqual([5, 7, 9]);
+    expect(sum(x, 1).toArray()).toEqual([6, 15]);
+    expect(sum(x, -1, true).shape).toEqual([2, 1]);
+    expect(sum(x).item()).toBe(21);
+    expect(sum(x).shape).toEqual([]);
+  });
+
+  test('a sum of many float32 values is accumulated in float64', () => {
+    const x = tensor(new Float32Array(1_000_001).fill(0.1));
+    expect(sum(x).item()).toBeCloseTo(100000.1, 0);
+  });
+
+  test('an axis out of range or repeated names the op and the rank', () => {
+    expect(() => sum(tensor([[1, 2]]), 2)).toThrow(ArgumentError);
+    expect(() => sum(tensor([[1, 2]]), 2)).toThrow('sum: axis 2 is out of range for a tensor of rank 2');
+    expect(() => sum(tensor([[1, 2]]), [1, -1])).toThrow('sum: repeated axis in [1,-1]');
+  });
+});
