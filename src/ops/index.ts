@@ -26,3 +26,5 @@ export { broadcastTo, sumTo } from './broadcast.js';
 export { add, sub, mul, div, neg } from './arithmetic.js';
 export { reshape } from './reshape.js';
 export { sum } from './sum.js';
+export { sigmoid, tanh, relu, leakyRelu, elu, softplus, type SoftplusOptions } from './activations.js';
+export { softmax, logSoftmax } from './softmax.js';
