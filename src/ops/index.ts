@@ -28,3 +28,10 @@ export { reshape } from './reshape.js';
 export { sum } from './sum.js';
 export { sigmoid, tanh, relu, leakyRelu, elu, softplus, type SoftplusOptions } from './activations.js';
 export { softmax, logSoftmax } from './softmax.js';
+export { conv2d, conv2dOutputShape, type Conv2dOptions, type Conv2dShapeOptions } from './conv2d.js';
+export {
+  convTranspose2d,
+  convTranspose2dOutputShape,
+  type ConvTranspose2dOptions,
+  type ConvTranspose2dShapeOptions,
+} from './conv-transpose2d.js';
