@@ -9,7 +9,7 @@
 import { ArgumentError, assertFinite } from './errors.js';
 import { unaryOp } from './elementwise.js';
 import type { Tensor } from './tensor.js';
-import { toTensor, type TensorLike } from './tensor-like.js';
+import type { TensorLike } from './tensor-like.js';
 
 /**
  * `1 / (1 + e^(−v))` for one number, without overflow: for `v < 0` it is computed as
@@ -36,8 +36,7 @@ function logistic(v: number): number {
  * ```
  */
 export function sigmoid(x: TensorLike): Tensor {
-  const input = toTensor('sigmoid', 'x', x);
-  return unaryOp('sigmoid', input, logistic, (_, y) => y * (1 - y));
+  return unaryOp('sigmoid', x, logistic, (_, y) => y * (1 - y));
 }
 
 /**
@@ -53,8 +52,7 @@ export function sigmoid(x: TensorLike): Tensor {
  * ```
  */
 export function tanh(x: TensorLike): Tensor {
-  const input = toTensor('tanh', 'x', x);
-  return unaryOp('tanh', input, Math.tanh, (_, y) => 1 - y * y);
+  return unaryOp('tanh', x, Math.tanh, (_, y) => 1 - y * y);
 }
 
 /**
@@ -70,8 +68,7 @@ export function tanh(x: TensorLike): Tensor {
  * ```
  */
 export function relu(x: TensorLike): Tensor {
-  const input = toTensor('relu', 'x', x);
-  return unaryOp('relu', input, (v) => Math.max(0, v), (v) => (v > 0 ? 1 : 0));
+  return unaryOp('relu', x, (v) => Math.max(0, v), (v) => (v > 0 ? 1 : 0));
 }
 
 /**
@@ -88,11 +85,10 @@ export function relu(x: TensorLike): Tensor {
  * ```
  */
 export function leakyRelu(x: TensorLike, negativeSlope = 0.01): Tensor {
-  const input = toTensor('leakyRelu', 'x', x);
   assertFinite('leakyRelu', 'negativeSlope', negativeSlope);
   return unaryOp(
     'leakyRelu',
-    input,
+    x,
     (v) => (v > 0 ? v : negativeSlope * v),
     (v) => (v > 0 ? 1 : negativeSlope),
   );
@@ -114,11 +110,10 @@ export function leakyRelu(x: TensorLike, negativeSlope = 0.01): Tensor {
  * ```
  */
 export function elu(x: TensorLike, alpha = 1): Tensor {
-  const input = toTensor('elu', 'x', x);
   assertPositive('elu', 'alpha', alpha);
   return unaryOp(
     'elu',
-    input,
+    x,
     (v) => (v > 0 ? v : alpha * Math.expm1(v)),
     (v) => (v > 0 ? 1 : alpha * Math.exp(v)),
   );
@@ -150,7 +145,6 @@ export interface SoftplusOptions {
  * ```
  */
 export function softplus(x: TensorLike, opts: SoftplusOptions = {}): Tensor {
-  const input = toTensor('softplus', 'x', x);
   checkOptionNames('softplus', opts, ['beta', 'threshold']);
   const beta = opts.beta ?? 1;
   const threshold = opts.threshold ?? 20;
@@ -158,7 +152,7 @@ export function softplus(x: TensorLike, opts: SoftplusOptions = {}): Tensor {
   assertFinite('softplus', 'threshold', threshold);
   return unaryOp(
     'softplus',
-    input,
+    x,
     (v) => {
       const z = beta * v;
       if (z > threshold) return v;

@@ -23,6 +23,6 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 }
 
 /** `−x`, element-wise. */
-export function neg(x: Tensor): Tensor {
+export function neg(x: TensorLike): Tensor {
   return unaryOp('neg', x, (v) => -v, () => -1);
 }

@@ -12,10 +12,11 @@ import { toTensor, type TensorLike } from './tensor-like.js';
  */
 export function unaryOp(
   op: string,
-  x: Tensor,
+  xIn: TensorLike,
   f: (x: number) => number,
   df: (x: number, y: number) => number,
 ): Tensor {
+  const x = toTensor(op, 'x', xIn);
   const out = new Tensor(mapUnary(x.data, f), x.shape);
   return record(op, out, [x], (g) => {
     const gx = new Float32Array(x.size);

@@ -35,3 +35,19 @@ export {
   type ConvTranspose2dOptions,
   type ConvTranspose2dShapeOptions,
 } from './conv-transpose2d.js';
+export { maxPool2d, maxPool2dOutputShape } from './max-pool2d.js';
+export { avgPool2d, avgPool2dOutputShape, type AvgPool2dOptions } from './avg-pool2d.js';
+export { upsampleNearest2d, upsampleNearest2dOutputShape, type UpsampleNearest2dOptions } from './upsample-nearest2d.js';
+export type { Pool2dOptions } from './pool-options.js';
+export { permute, transpose } from './transpose.js';
+export { concat, stack } from './concat.js';
+export { slice } from './slice.js';
+export { gather, takeAlongAxis, type Indices } from './gather.js';
+export { pad } from './pad.js';
+export { matmul } from './matmul.js';
+export { exp, log, sqrt, abs } from './unary.js';
+export { pow } from './pow.js';
+export { maximum, minimum, clip, where } from './compare.js';
+export { mean, max, min, argmax, argmin } from './reduce.js';
+export { logSumExp } from './log-sum-exp.js';
+export { variance, type VarianceOptions } from './variance.js';

@@ -32,11 +32,12 @@ export interface ArbConvOptions {
 }
 
 /**
- * One spatial dimension valid by construction: pick kernel F, stride S, padding P < F·D,
- * dilation D and output O, then set the input to `W = (O − 1)·S + D·(F − 1) + 1 − 2P` (kept ≥ 1;
- * configurations that would need W < 1 are rejected by construction, not filtered).
+ * One spatial dimension valid by construction: pick kernel F, stride S, padding P, dilation D
+ * and output O, then set the input to `W = (O − 1)·S + D·(F − 1) + 1 − 2P`. Padding is capped
+ * by `maxPadding(span)` so that every window still covers at least one real input; the rare
+ * draws that would need W < 1 are dropped.
  */
-function dimension(o: Required<ArbConvOptions>) {
+function dimension(o: Required<ArbConvOptions>, maxPadding: (kernel: number, span: number) => number) {
   return fc
     .record({
       kernel: fc.integer({ min: 1, max: o.maxKernel }),
@@ -47,14 +48,18 @@ function dimension(o: Required<ArbConvOptions>) {
     })
     .map((c) => {
       const span = c.dilation * (c.kernel - 1) + 1;
-      // Padding larger than half the receptive field would give windows of padding only.
-      const padding = Math.min(c.padding, Math.floor((span - 1) / 2));
+      const padding = Math.min(c.padding, maxPadding(c.kernel, span));
       const size = Math.max(1, (c.output - 1) * c.stride + span - 2 * padding);
       const output = (size + 2 * padding - span) / c.stride + 1;
       return { ...c, padding, size, output };
     })
     .filter((c) => Number.isInteger(c.output) && c.output >= 1);
 }
+
+/** Convolution: a window must overlap the input, so P ≤ span − 1. */
+const convPadding = (_kernel: number, span: number) => span - 1;
+/** Pooling: PyTorch allows P ≤ F/2. */
+const poolPadding = (kernel: number) => Math.floor(kernel / 2);
 
 function resolve(opts: ArbConvOptions): Required<ArbConvOptions> {
   return {
@@ -76,8 +81,8 @@ export function arbConv2dConfig(opts: ArbConvOptions = {}): fc.Arbitrary<Conv2dC
       n: fc.integer({ min: 1, max: o.maxBatch }),
       c: fc.integer({ min: 1, max: o.maxChannels }),
       k: fc.integer({ min: 1, max: o.maxChannels }),
-      h: dimension(o),
-      w: dimension(o),
+      h: dimension(o, convPadding),
+      w: dimension(o, convPadding),
     })
     .map(({ n, c, k, h, w }) => ({
       input: [n, c, h.size, w.size],
@@ -108,8 +113,8 @@ export function arbPool2dConfig(opts: Omit<ArbConvOptions, 'maxDilation'> = {}):
     .record({
       n: fc.integer({ min: 1, max: o.maxBatch }),
       c: fc.integer({ min: 1, max: o.maxChannels }),
-      h: dimension(o),
-      w: dimension(o),
+      h: dimension(o, poolPadding),
+      w: dimension(o, poolPadding),
     })
     .map(({ n, c, h, w }) => ({
       input: [n, c, h.size, w.size],

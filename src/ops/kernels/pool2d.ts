@@ -1,0 +1,130 @@
+/**
+ * Reference kernels for 2-D max and average pooling over contiguous NCHW data.
+ *
+ * Output cell (n, c, i, j) pools the window of input rows `i·S − P … i·S − P + F − 1` and
+ * columns `j·S − P … j·S − P + F − 1`; positions outside the input are padding. Each
+ * (n, c) plane is independent, so the loops run plane by plane.
+ */
+import type { Pool2dGeometry } from '../pool-options.js';
+
+/** The result of `maxPool2dForward`. */
+export interface MaxPool2dResult {
+  /** Pooled values, `[N, C, outHeight, outWidth]` row-major. */
+  readonly out: Float32Array;
+  /** For each output, the flat index into the input of the value it took. */
+  readonly argmax: Int32Array;
+}
+
+/**
+ * Max pooling: each output is the largest input in its window, padding excluded (so it
+ * acts as −∞). Ties go to the first maximal element in row-major order; a NaN wins, as in
+ * PyTorch, so it propagates.
+ */
+export function maxPool2dForward(x: Float32Array, g: Pool2dGeometry): MaxPool2dResult {
+  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = g;
+  const [kH, kW] = g.kernel;
+  const [sH, sW] = g.stride;
+  const [pH, pW] = g.padding;
+  const out = new Float32Array(g.batch * g.channels * OH * OW);
+  const argmax = new Int32Array(out.length);
+  let o = 0;
+  for (let plane = 0; plane < g.batch * g.channels; plane++) {
+    const base = plane * H * W;
+    for (let i = 0; i < OH; i++) {
+      const rowLo = Math.max(i * sH - pH, 0);
+      const rowHi = Math.min(i * sH - pH + kH, H);
+      for (let j = 0; j < OW; j++) {
+        const colLo = Math.max(j * sW - pW, 0);
+        const colHi = Math.min(j * sW - pW + kW, W);
+        let best = -Infinity;
+        let at = -1;
+        for (let r = rowLo; r < rowHi; r++) {
+          for (let c = colLo; c < colHi; c++) {
+            const k = base + r * W + c;
+            const v = x[k];
+            if (at < 0 || v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
+              best = v;
+              at = k;
+            }
+          }
+        }
+        out[o] = best;
+        argmax[o] = at;
+        o++;
+      }
+    }
+  }
+  return { out, argmax };
+}
+
+/**
+ * Max pooling backward: each output gradient goes to the input that won its window;
+ * an input that wins several overlapping windows receives the sum.
+ */
+export function maxPool2dBackward(grad: Float32Array, argmax: Int32Array, inputSize: number): Float32Array {
+  const dx = new Float32Array(inputSize);
+  for (let o = 0; o < grad.length; o++) dx[argmax[o]] += grad[o];
+  return dx;
+}
+
+/**
+ * Number of cells an average divides by: the whole window `kH·kW` when padding counts
+ * (windows never reach past the padded input, since the output size is exact), else
+ * only the real inputs it covers.
+ */
+function divisor(rows: number, cols: number, g: Pool2dGeometry, countIncludePad: boolean): number {
+  return countIncludePad ? g.kernel[0] * g.kernel[1] : rows * cols;
+}
+
+/** Average pooling: each output is the mean of its window, padding counted as zeros or not at all. */
+export function avgPool2dForward(x: Float32Array, g: Pool2dGeometry, countIncludePad: boolean): Float32Array {
+  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = g;
+  const [kH, kW] = g.kernel;
+  const [sH, sW] = g.stride;
+  const [pH, pW] = g.padding;
+  const out = new Float32Array(g.batch * g.channels * OH * OW);
+  let o = 0;
+  for (let plane = 0; plane < g.batch * g.channels; plane++) {
+    const base = plane * H * W;
+    for (let i = 0; i < OH; i++) {
+      const rowLo = Math.max(i * sH - pH, 0);
+      const rowHi = Math.min(i * sH - pH + kH, H);
+      for (let j = 0; j < OW; j++) {
+        const colLo = Math.max(j * sW - pW, 0);
+        const colHi = Math.min(j * sW - pW + kW, W);
+        let total = 0;
+        for (let r = rowLo; r < rowHi; r++) {
+          for (let c = colLo; c < colHi; c++) total += x[base + r * W + c];
+        }
+        out[o++] = total / divisor(rowHi - rowLo, colHi - colLo, g, countIncludePad);
+      }
+    }
+  }
+  return out;
+}
+
+/** Average pooling backward: each output gradient is spread evenly, `g / divisor`, over its window's inputs. */
+export function avgPool2dBackward(grad: Float32Array, g: Pool2dGeometry, countIncludePad: boolean): Float32Array {
+  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = g;
+  const [kH, kW] = g.kernel;
+  const [sH, sW] = g.stride;
+  const [pH, pW] = g.padding;
+  const dx = new Float32Array(g.batch * g.channels * H * W);
+  let o = 0;
+  for (let plane = 0; plane < g.batch * g.channels; plane++) {
+    const base = plane * H * W;
+    for (let i = 0; i < OH; i++) {
+      const rowLo = Math.max(i * sH - pH, 0);
+      const rowHi = Math.min(i * sH - pH + kH, H);
+      for (let j = 0; j < OW; j++) {
+        const colLo = Math.max(j * sW - pW, 0);
+        const colHi = Math.min(j * sW - pW + kW, W);
+        const share = grad[o++] / divisor(rowHi - rowLo, colHi - colLo, g, countIncludePad);
+        for (let r = rowLo; r < rowHi; r++) {
+          for (let c = colLo; c < colHi; c++) dx[base + r * W + c] += share;
+        }
+      }
+    }
+  }
+  return dx;
+}
