@@ -1,0 +1,56 @@
+/**
+ * Benchmarks of the reference kernels, one JSON line per measurement:
+ * `{ "bench": name, "params": {...}, "ms": median, "unit": value, ... }`.
+ *
+ * Run with `npm run bench` (builds first). Each case runs a warm-up, then `repeats` timed
+ * runs; the median is reported. Later issues add fast kernels and compare against these.
+ */
+import { performance } from 'node:perf_hooks';
+import { Rng, backward, conv2d, matmul, maxPool2d, mean, randn, relu } from 'streamgrad';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function time(fn: () => void, repeats: number): number {
+  fn();
+  const ms: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    fn();
+    ms.push(performance.now() - t0);
+  }
+  return median(ms);
+}
+
+function emit(bench: string, params: Record<string, unknown>, ms: number, extra: Record<string, number>): void {
+  console.log(JSON.stringify({ bench, params, ms: Number(ms.toFixed(3)), ...extra }));
+}
+
+const rng = new Rng(0);
+
+for (const n of [64, 128, 256]) {
+  const a = randn([n, n], rng);
+  const b = randn([n, n], rng);
+  const ms = time(() => matmul(a, b), 5);
+  emit('matmul', { n, kernel: 'reference' }, ms, { gflops: Number(((2 * n ** 3) / (ms * 1e6)).toFixed(3)) });
+}
+
+{
+  // A LeNet-style first layer on an MNIST-sized batch: forward and backward.
+  const x = randn([64, 1, 28, 28], rng);
+  const w = randn([8, 1, 5, 5], rng, { requiresGrad: true });
+  const forward = () => maxPool2d(relu(conv2d(x, w, { padding: 2 })), { kernelSize: 2 });
+  const fwd = time(forward, 3);
+  emit('conv2d+relu+maxPool2d forward', { batch: 64, in: [1, 28, 28], filters: 8, kernel: 5 }, fwd, {
+    samplesPerSec: Math.round(64 / (fwd / 1000)),
+  });
+  const step = time(() => {
+    w.grad = null;
+    backward(mean(forward()));
+  }, 3);
+  emit('conv2d+relu+maxPool2d forward+backward', { batch: 64, in: [1, 28, 28], filters: 8, kernel: 5 }, step, {
+    samplesPerSec: Math.round(64 / (step / 1000)),
+  });
+}
