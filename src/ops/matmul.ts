@@ -3,7 +3,7 @@ import { sumTo } from './broadcast.js';
 import { ArgumentError, ShapeError, fmtShape } from './errors.js';
 import { gemm } from './kernels/matmul.js';
 import { reshape } from './reshape.js';
-import { broadcastStrides, sizeOf } from './shape.js';
+import { broadcastShapes, broadcastStrides, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -110,17 +110,10 @@ function gemmBatched(
 
 /** Broadcasts the batch dimensions, with a message that shows both full operand shapes. */
 function broadcastBatch(a: readonly number[], b: readonly number[], shapes: string): number[] {
-  const rank = Math.max(a.length, b.length);
-  const out = new Array<number>(rank);
-  for (let i = 0; i < rank; i++) {
-    const da = a[a.length - rank + i] ?? 1;
-    const db = b[b.length - rank + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) {
-      throw new ShapeError(
-        `matmul: batch dimensions ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast ${shapes}`,
-      );
-    }
-    out[i] = da === 1 ? db : da;
+  try {
+    return broadcastShapes('matmul', a, b);
+  } catch (e) {
+    if (!(e instanceof ShapeError)) throw e;
+    throw new ShapeError(`matmul: batch dimensions ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast ${shapes}`);
   }
-  return out;
 }

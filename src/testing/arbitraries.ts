@@ -101,3 +101,25 @@ export function arbBroadcastShapes(opts: ArbShapeOptions = {}): fc.Arbitrary<[nu
     return fc.tuple(variant, variant);
   });
 }
+
+/** An axis argument for a reduction: all axes (`undefined`), one axis (maybe negative), or a list. */
+export type AxisArg = number | number[] | undefined;
+
+/**
+ * Arguments for a reduction: a tensor from `arbTensor(opts)`, an axis argument valid for its
+ * rank (undefined, one axis possibly negative, or a subset of axes), and `keepDims`.
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(arbReduction(), ([x, axis, keepDims]) =>
+ *   checkGradients((t) => sum(t, axis, keepDims), [x]).passed));
+ * ```
+ */
+export function arbReduction(opts: ArbTensorOptions = {}): fc.Arbitrary<[Tensor, AxisArg, boolean]> {
+  return arbTensor({ rank: [0, 3], dim: [1, 3], ...opts }).chain((x) => {
+    const all = Array.from({ length: x.rank }, (_, i) => i);
+    const choices: fc.Arbitrary<AxisArg>[] = [fc.constant(undefined), fc.subarray(all)];
+    if (x.rank > 0) choices.push(fc.integer({ min: -x.rank, max: x.rank - 1 }));
+    return fc.tuple(fc.constant(x), fc.oneof(...choices), fc.boolean());
+  });
+}

@@ -14,6 +14,8 @@ export {
   arbTensor,
   arbTensorOfShape,
   arbBroadcastShapes,
+  arbReduction,
+  type AxisArg,
   type ArbShapeOptions,
   type ArbTensorOptions,
 } from './arbitraries.js';

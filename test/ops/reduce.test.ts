@@ -2,26 +2,16 @@ import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { backward, sum, tensor, zeros, ArgumentError, Tensor } from '../../src/ops/index.js';
 import { argmax, argmin, max, mean, min } from '../../src/ops/reduce.js';
-import { arbTensor, checkGradients, type ArbTensorOptions } from '../../src/testing/index.js';
+import { arbReduction, arbTensor, checkGradients } from '../../src/testing/index.js';
 
 const runs = { numRuns: 40 };
-type Axis = number | number[] | undefined;
-
-/** A tensor with an axis argument for it: undefined (all), one axis (maybe negative), or a list. */
-const withAxis = (opts: ArbTensorOptions) =>
-  arbTensor({ rank: [0, 3], dim: [1, 3], ...opts }).chain((x) => {
-    const all = Array.from({ length: x.rank }, (_, i) => i);
-    const choices: fc.Arbitrary<Axis>[] = [fc.constant(undefined), fc.subarray(all)];
-    if (x.rank > 0) choices.push(fc.integer({ min: -x.rank, max: x.rank - 1 }));
-    return fc.tuple(fc.constant(x), fc.oneof(...choices), fc.boolean());
-  });
 
 describe('mean', () => {
-  test.prop([withAxis({})], runs)('for any x and axes, mean gradient matches finite differences', ([x, axis, keepDims]) => {
+  test.prop([arbReduction({})], runs)('for any x and axes, mean gradient matches finite differences', ([x, axis, keepDims]) => {
     checkGradients((t) => mean(t, axis, keepDims), [x]);
   });
 
-  test.prop([withAxis({})], runs)('for any x and axes, mean = sum / N', ([x, axis, keepDims]) => {
+  test.prop([arbReduction({})], runs)('for any x and axes, mean = sum / N', ([x, axis, keepDims]) => {
     const m = mean(x, axis, keepDims);
     const s = sum(x, axis, keepDims);
     const n = x.size / s.size;
@@ -58,14 +48,14 @@ describe('mean', () => {
 
 describe('max, min', () => {
   // Distinct values 0.05 apart: a tie (or a near-tie within h) has no single gradient.
-  test.prop([withAxis({ distinct: 0.05 })], runs)('for any x with distinct values, max gradient matches finite differences', ([x, axis, keepDims]) => {
+  test.prop([arbReduction({ distinct: 0.05 })], runs)('for any x with distinct values, max gradient matches finite differences', ([x, axis, keepDims]) => {
     checkGradients((t) => max(t, axis, keepDims), [x]);
   });
-  test.prop([withAxis({ distinct: 0.05 })], runs)('for any x with distinct values, min gradient matches finite differences', ([x, axis, keepDims]) => {
+  test.prop([arbReduction({ distinct: 0.05 })], runs)('for any x with distinct values, min gradient matches finite differences', ([x, axis, keepDims]) => {
     checkGradients((t) => min(t, axis, keepDims), [x]);
   });
 
-  test.prop([withAxis({})], runs)('for any x and axes, min <= mean <= max, and max(x) = −min(−x)', ([x, axis, keepDims]) => {
+  test.prop([arbReduction({})], runs)('for any x and axes, min <= mean <= max, and max(x) = −min(−x)', ([x, axis, keepDims]) => {
     const hi = max(x, axis, keepDims);
     const lo = min(x, axis, keepDims);
     const m = mean(x, axis, keepDims);
