@@ -1,0 +1,27 @@
+import { Tensor, relu as reluOp } from '../../ops/index.js';
+import { Layer } from '../layer.js';
+
+/** The ReLU activation as a layer, `max(0, x)`; no parameters, any input shape. */
+export class ReLU extends Layer {
+  readonly kind = 'relu';
+
+  protected setup(inputShape: number[]): number[] {
+    return inputShape;
+  }
+
+  protected call(x: Tensor): Tensor {
+    return reluOp(x);
+  }
+
+  config(): Record<string, unknown> {
+    return {};
+  }
+}
+
+/**
+ * A ReLU activation layer (`torch.nn.ReLU`). Activations are layers, so sequential indices
+ * match PyTorch's.
+ */
+export function relu(): ReLU {
+  return new ReLU();
+}
