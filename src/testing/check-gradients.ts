@@ -21,8 +21,10 @@ export interface CheckGradientsOptions {
 
 /** The worst element of one input's gradient check. */
 export interface InputGradientReport {
-  /** Position of the input in the `inputs` array. */
+  /** Position of the input in the `inputs` array (for layers: 0 is the input, then the parameters in order). */
   readonly input: number;
+  /** How messages name it: `input 0 [2,3]`, or a parameter name such as `weight [4,3]`. */
+  readonly name: string;
   readonly maxAbsError: number;
   readonly maxRelError: number;
   /** Flat index of the element with the largest error relative to tolerance. */
@@ -88,67 +90,105 @@ export function checkGradients(
 
   const leaves = inputs.map((x, i) => new Tensor(x.data.slice(), x.shape, wrt.includes(i)));
   const y = fn(...leaves);
-  const rng = new Rng(opts.seed ?? 0);
-  const r = new Float32Array(y.size);
-  for (let i = 0; i < r.length; i++) r[i] = rng.uniform() * 2 - 1;
+  const r = projectionDirection(y.size, opts.seed ?? 0);
   if (y.requiresGrad) backward(y, new Tensor(r, y.shape));
 
-  const project = (values: Tensor[]): number =>
+  const base = inputs.map((x) => new Tensor(x.data.slice(), x.shape));
+  const project = projection(() => fn(...base), r);
+  const tolerance = { h, rtol, atol };
+  const reports = wrt.map((index) =>
+    compareWithFiniteDifferences(
+      index,
+      `input ${index} ${fmt(inputs[index].shape)}`,
+      base[index].data,
+      leaves[index].grad?.data ?? new Float32Array(leaves[index].size),
+      project,
+      tolerance,
+    ),
+  );
+
+  return finishReport('checkGradients', reports, tolerance, opts.throwOnFailure ?? true);
+}
+
+function fmt(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+/** `L = Σ r·fn()`, summed in float64, evaluated without recording a graph. @internal */
+export function projection(fn: () => Tensor, r: Float32Array): () => number {
+  return () =>
     noGrad(() => {
-      const out = fn(...values);
+      const out = fn();
       let total = 0;
       for (let i = 0; i < out.size; i++) total += r[i] * out.data[i];
       return total;
     });
+}
 
-  const reports = wrt.map((index): InputGradientReport => {
-    const analytic = leaves[index].grad?.data ?? new Float32Array(leaves[index].size);
-    const base = inputs.map((x) => new Tensor(x.data.slice(), x.shape));
-    const x = base[index].data;
-    let maxAbs = 0;
-    let maxRel = 0;
-    let worst = { index: -1, ratio: -1, analytic: 0, numeric: 0 };
-    for (let i = 0; i < x.length; i++) {
-      const original = x[i];
-      x[i] = original + h;
-      const plus = x[i];
-      const lPlus = project(base);
-      x[i] = original - h;
-      const minus = x[i];
-      const lMinus = project(base);
-      x[i] = original;
-      const numeric = (lPlus - lMinus) / (plus - minus);
-      const a = analytic[i];
-      const abs = Math.abs(a - numeric);
-      const scale = Math.max(Math.abs(a), Math.abs(numeric));
-      const ratio = Number.isNaN(abs) ? Infinity : abs / (atol + rtol * scale);
-      maxAbs = Math.max(maxAbs, abs);
-      maxRel = Math.max(maxRel, scale === 0 ? 0 : abs / scale);
-      if (ratio > worst.ratio) worst = { index: i, ratio, analytic: a, numeric };
-    }
-    return {
-      input: index,
-      maxAbsError: maxAbs,
-      maxRelError: maxRel,
-      worstIndex: worst.index,
-      analytic: worst.analytic,
-      numeric: worst.numeric,
-      passed: worst.ratio <= 1,
-    };
-  });
+/**
+ * Perturbs each element of `values` in place by ±h (restoring it after), takes the centered
+ * difference of `project`, and compares it with `analytic`. @internal
+ */
+export function compareWithFiniteDifferences(
+  input: number,
+  name: string,
+  values: Float32Array,
+  analytic: Float32Array,
+  project: () => number,
+  { h, rtol, atol }: { h: number; rtol: number; atol: number },
+): InputGradientReport {
+  let maxAbs = 0;
+  let maxRel = 0;
+  let worst = { index: -1, ratio: -1, analytic: 0, numeric: 0 };
+  for (let i = 0; i < values.length; i++) {
+    const original = values[i];
+    values[i] = original + h;
+    const plus = values[i];
+    const lPlus = project();
+    values[i] = original - h;
+    const minus = values[i];
+    const lMinus = project();
+    values[i] = original;
+    const numeric = (lPlus - lMinus) / (plus - minus);
+    const a = analytic[i];
+    const abs = Math.abs(a - numeric);
+    const scale = Math.max(Math.abs(a), Math.abs(numeric));
+    const ratio = Number.isNaN(abs) ? Infinity : abs / (atol + rtol * scale);
+    maxAbs = Math.max(maxAbs, abs);
+    maxRel = Math.max(maxRel, scale === 0 ? 0 : abs / scale);
+    if (ratio > worst.ratio) worst = { index: i, ratio, analytic: a, numeric };
+  }
+  return {
+    input,
+    name,
+    maxAbsError: maxAbs,
+    maxRelError: maxRel,
+    worstIndex: worst.index,
+    analytic: worst.analytic,
+    numeric: worst.numeric,
+    passed: worst.ratio <= 1,
+  };
+}
 
+/** Collects the per-input reports and throws a `GradientCheckError` naming each failure. @internal */
+export function finishReport(
+  caller: string,
+  reports: InputGradientReport[],
+  { h, rtol, atol }: { h: number; rtol: number; atol: number },
+  throwOnFailure: boolean,
+): GradientReport {
   const report: GradientReport = { passed: reports.every((r) => r.passed), inputs: reports };
-  if (!report.passed && (opts.throwOnFailure ?? true)) {
+  if (!report.passed && throwOnFailure) {
     const lines = reports
       .filter((r) => !r.passed)
       .map(
         (r) =>
-          `input ${r.input} ${fmt(inputs[r.input].shape)}: element ${r.worstIndex} analytic ${r.analytic} ` +
+          `${r.name}: element ${r.worstIndex} analytic ${r.analytic} ` +
           `vs numeric ${r.numeric} (max abs error ${r.maxAbsError.toExponential(3)}, ` +
           `max rel error ${r.maxRelError.toExponential(3)})`,
       );
     throw new GradientCheckError(
-      `checkGradients: gradient differs from centered finite differences (h=${h}, rtol=${rtol}, atol=${atol}):\n  ` +
+      `${caller}: gradient differs from centered finite differences (h=${h}, rtol=${rtol}, atol=${atol}):\n  ` +
         lines.join('\n  '),
       report,
     );
@@ -156,6 +196,10 @@ export function checkGradients(
   return report;
 }
 
-function fmt(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
+/** Seeded projection direction in [−1, 1) for an output of `size` elements. @internal */
+export function projectionDirection(size: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  const r = new Float32Array(size);
+  for (let i = 0; i < r.length; i++) r[i] = rng.uniform() * 2 - 1;
+  return r;
 }

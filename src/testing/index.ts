@@ -9,6 +9,7 @@ export {
   type GradientReport,
   type InputGradientReport,
 } from './check-gradients.js';
+export { checkLayerGradients, type LayerLike } from './check-layer-gradients.js';
 export {
   arbShape,
   arbTensor,
