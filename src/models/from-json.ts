@@ -3,6 +3,29 @@ import type { Layer, LayerConfig } from './layer.js';
 import { dense, type DenseOptions } from './layers/dense.js';
 import { flatten } from './layers/flatten.js';
 import { relu } from './layers/relu.js';
+import { conv2d, type Conv2dLayerOptions } from './layers/conv2d.js';
+import { convTranspose2d, type ConvTranspose2dLayerOptions } from './layers/conv-transpose2d.js';
+import { maxPool2d, type MaxPool2dLayerOptions } from './layers/max-pool2d.js';
+import { avgPool2d, type AvgPool2dLayerOptions } from './layers/avg-pool2d.js';
+import { globalAvgPool2d } from './layers/global-avg-pool2d.js';
+import { upsample, type UpsampleOptions } from './layers/upsample.js';
+import { embedding, type EmbeddingOptions } from './layers/embedding.js';
+import {
+  elu,
+  leakyRelu,
+  sigmoid,
+  softmax,
+  tanh,
+  type EluOptions,
+  type LeakyReluOptions,
+  type SoftmaxOptions,
+} from './layers/activations.js';
+import { prelu, type PreluOptions } from './layers/prelu.js';
+import { maxout } from './layers/maxout.js';
+import { dropout } from './layers/dropout.js';
+import { batchNorm1d, batchNorm2d, type BatchNormOptions } from './layers/batch-norm.js';
+import { residual } from './layers/residual.js';
+import type { InitializerSpec } from './initializers.js';
 import { sequential, type SequentialOptions } from './sequential.js';
 
 type Factory = (config: Record<string, unknown>) => Layer;
@@ -12,6 +35,28 @@ const factories: Record<string, Factory> = {
   dense: (c) => dense(c.units as number, c as DenseOptions),
   flatten: () => flatten(),
   relu: () => relu(),
+  conv2d: (c) => conv2d(c as unknown as Conv2dLayerOptions),
+  convTranspose2d: (c) => convTranspose2d(c as unknown as ConvTranspose2dLayerOptions),
+  maxPool2d: (c) => maxPool2d(c as unknown as MaxPool2dLayerOptions),
+  avgPool2d: (c) => avgPool2d(c as unknown as AvgPool2dLayerOptions),
+  globalAvgPool2d: () => globalAvgPool2d(),
+  upsample: (c) => upsample(c as unknown as UpsampleOptions),
+  embedding: (c) => embedding(c as unknown as EmbeddingOptions),
+  leakyRelu: (c) => leakyRelu(c as LeakyReluOptions),
+  elu: (c) => elu(c as EluOptions),
+  sigmoid: () => sigmoid(),
+  tanh: () => tanh(),
+  softmax: (c) => softmax(c as SoftmaxOptions),
+  prelu: (c) => prelu(c as PreluOptions),
+  maxout: (c) => maxout({ pieces: c.pieces as number }),
+  dropout: (c) => dropout(c.p as number),
+  batchNorm1d: (c) => batchNorm1d(c as BatchNormOptions),
+  batchNorm2d: (c) => batchNorm2d(c as BatchNormOptions),
+  residual: (c) =>
+    residual(fromJSON(c.block as LayerConfig), {
+      projection: c.projection as boolean | undefined,
+      projectionInitializer: c.projectionInitializer as InitializerSpec | undefined,
+    }),
   sequential: (c) =>
     sequential(
       (c.layers as LayerConfig[]).map((l) => fromJSON(l)),

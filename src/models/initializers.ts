@@ -117,3 +117,9 @@ export function resolveInitializer(where: string, spec: InitializerSpec): Initia
       );
   }
 }
+
+/** The JSON form of an initializer option: a name or config as given, an initializer's config. */
+export function initializerConfig(spec: InitializerSpec | undefined): InitializerConfig['name'] | InitializerConfig | undefined {
+  if (typeof spec === 'object' && spec !== null && 'init' in spec) return spec.config;
+  return spec;
+}

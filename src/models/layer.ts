@@ -159,3 +159,16 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 function fmt(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
+
+/**
+ * A layer that works element by element (activations, dropout): it accepts a batch of any
+ * size of the rank it was built for, so it fits into fully convolutional stacks.
+ */
+export abstract class ElementwiseLayer extends Layer {
+  protected override checkInput(shape: readonly number[]): void {
+    const expected = this.inputShape!;
+    if (shape.length !== expected.length + 1) {
+      throw new ShapeError(`${this.label}: expected input of rank ${expected.length + 1} [N,${expected.join(',')}], found ${fmt(shape)}`);
+    }
+  }
+}

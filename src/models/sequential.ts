@@ -1,4 +1,4 @@
-import { ArgumentError, Rng, Tensor } from '../ops/index.js';
+import { ArgumentError, Rng, ShapeError, Tensor } from '../ops/index.js';
 import { type BuildContext, Layer } from './layer.js';
 
 /** Options of `sequential`. */
@@ -45,6 +45,19 @@ export class Sequential extends Layer {
       shape = layer.build(shape, { rng: context.rng, next });
     });
     return shape;
+  }
+
+  /**
+   * Checks the batch's rank only: each layer checks its own input, so a fully convolutional
+   * stack accepts images of another size than the one it was built for.
+   */
+  protected override checkInput(shape: readonly number[]): void {
+    const expected = this.inputShape!;
+    if (shape.length !== expected.length + 1) {
+      throw new ShapeError(
+        `${this.label}: expected input of rank ${expected.length + 1} [N,${expected.join(',')}], found [${shape.join(',')}]`,
+      );
+    }
   }
 
   protected call(x: Tensor): Tensor {

@@ -66,7 +66,8 @@ describe('sequential', () => {
   test('a batch of the wrong shape is rejected naming the layer and both shapes', () => {
     const net = sequential([dense(4), relu(), dense(2)], { inputShape: [3] });
     expect(() => net.forward(zeros([5, 4]))).toThrow(ShapeError);
-    expect(() => net.forward(zeros([5, 4]))).toThrow('sequential: expected input [N,3], found [5,4]');
+    expect(() => net.forward(zeros([5, 4]))).toThrow("dense '0': expected input [N,3], found [5,4]");
+    expect(() => net.forward(zeros([5]))).toThrow('sequential: expected input of rank 2 [N,3], found [5]');
   });
 
   test('a dense layer on an image input asks for flatten, at construction', () => {
@@ -158,5 +159,14 @@ describe('state dicts, modes and freezing', () => {
     const net = sequential([sequential([dense(2), relu()]), dense(1)], { inputShape: [3] });
     expect(net.namedParameters().map(([n]) => n)).toEqual(['0.0.weight', '0.0.bias', '1.weight', '1.bias']);
     expect(Object.keys(net.stateDict())).toEqual(['0.0.weight', '0.0.bias', '1.weight', '1.bias']);
+  });
+});
+
+describe('fully convolutional stacks', () => {
+  test('a sequential of conv layers accepts images of another size than it was built for', async () => {
+    const { conv2d } = await import('../../src/models/layers/conv2d.js');
+    const net = sequential([conv2d({ filters: 2, kernelSize: 3, padding: 1 }), relu()], { inputShape: [1, 8, 8] });
+    expect(net.forward(zeros([1, 1, 5, 6])).shape).toEqual([1, 2, 5, 6]);
+    expect(() => net.forward(zeros([1, 3, 5, 6]))).toThrow("conv2d '0'");
   });
 });

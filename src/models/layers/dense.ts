@@ -1,5 +1,5 @@
 import { ArgumentError, ShapeError, Tensor, add, matmul, transpose } from '../../ops/index.js';
-import { type InitializerSpec, resolveInitializer } from '../initializers.js';
+import { type InitializerSpec, initializerConfig, resolveInitializer } from '../initializers.js';
 import { type BuildContext, Layer } from '../layer.js';
 
 /** Options of `dense`. */
@@ -60,7 +60,12 @@ export class Dense extends Layer {
   }
 
   config(): Record<string, unknown> {
-    return { units: this.units, ...this.options };
+    return {
+      units: this.units,
+      useBias: this.options.useBias,
+      kernelInitializer: initializerConfig(this.options.kernelInitializer),
+      biasInitializer: initializerConfig(this.options.biasInitializer),
+    };
   }
 }
 

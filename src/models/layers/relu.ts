@@ -1,8 +1,8 @@
 import { Tensor, relu as reluOp } from '../../ops/index.js';
-import { Layer } from '../layer.js';
+import { ElementwiseLayer } from '../layer.js';
 
 /** The ReLU activation as a layer, `max(0, x)`; no parameters, any input shape. */
-export class ReLU extends Layer {
+export class ReLU extends ElementwiseLayer {
   readonly kind = 'relu';
 
   protected setup(inputShape: number[]): number[] {
