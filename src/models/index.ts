@@ -113,3 +113,21 @@ export {
   type AdadeltaHyper,
   type ClipGradNormOptions,
 } from './optimizers/index.js';
+export {
+  readSafetensors,
+  writeSafetensors,
+  parseHeader,
+  MAX_HEADER_BYTES,
+  type ReadSafetensorsOptions,
+  type SafetensorsContents,
+  type SafetensorsHeader,
+  type TensorEntry,
+  type DType,
+} from './safetensors/index.js';
+export {
+  saveWeights,
+  loadWeights,
+  writeFileAtomic,
+  type SaveWeightsOptions,
+  type LoadWeightsOptions,
+} from './weights-file.js';
