@@ -165,6 +165,16 @@ function fmt(shape: readonly number[]): string {
  * size of the rank it was built for, so it fits into fully convolutional stacks.
  */
 export abstract class ElementwiseLayer extends Layer {
+  /** The output has the input's shape; override to validate options against the shape. */
+  protected setup(inputShape: number[], _context?: BuildContext): number[] {
+    return inputShape;
+  }
+
+  /** No options by default. */
+  config(): Record<string, unknown> {
+    return {};
+  }
+
   protected override checkInput(shape: readonly number[]): void {
     const expected = this.inputShape!;
     if (shape.length !== expected.length + 1) {

@@ -36,15 +36,11 @@ export class LeakyReLU extends ElementwiseLayer {
     }
   }
 
-  protected setup(inputShape: number[]): number[] {
-    return inputShape;
-  }
-
   protected call(x: Tensor): Tensor {
     return leakyReluOp(x, this.negativeSlope);
   }
 
-  config(): Record<string, unknown> {
+  override config(): Record<string, unknown> {
     return { ...this.options };
   }
 }
@@ -83,15 +79,11 @@ export class ELU extends ElementwiseLayer {
     }
   }
 
-  protected setup(inputShape: number[]): number[] {
-    return inputShape;
-  }
-
   protected call(x: Tensor): Tensor {
     return eluOp(x, this.alpha);
   }
 
-  config(): Record<string, unknown> {
+  override config(): Record<string, unknown> {
     return { ...this.options };
   }
 }
@@ -114,16 +106,8 @@ export function elu(options: EluOptions = {}): ELU {
 export class Sigmoid extends ElementwiseLayer {
   readonly kind = 'sigmoid';
 
-  protected setup(inputShape: number[]): number[] {
-    return inputShape;
-  }
-
   protected call(x: Tensor): Tensor {
     return sigmoidOp(x);
-  }
-
-  config(): Record<string, unknown> {
-    return {};
   }
 }
 
@@ -144,16 +128,8 @@ export function sigmoid(): Sigmoid {
 export class Tanh extends ElementwiseLayer {
   readonly kind = 'tanh';
 
-  protected setup(inputShape: number[]): number[] {
-    return inputShape;
-  }
-
   protected call(x: Tensor): Tensor {
     return tanhOp(x);
-  }
-
-  config(): Record<string, unknown> {
-    return {};
   }
 }
 
@@ -194,7 +170,7 @@ export class Softmax extends ElementwiseLayer {
     }
   }
 
-  protected setup(inputShape: number[]): number[] {
+  protected override setup(inputShape: number[]): number[] {
     const rank = inputShape.length + 1;
     if (this.axis < -rank || this.axis >= rank) {
       throw new ShapeError(
@@ -208,7 +184,7 @@ export class Softmax extends ElementwiseLayer {
     return softmaxOp(x, this.axis);
   }
 
-  config(): Record<string, unknown> {
+  override config(): Record<string, unknown> {
     return { ...this.options };
   }
 }

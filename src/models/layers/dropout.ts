@@ -26,7 +26,7 @@ export class Dropout extends ElementwiseLayer {
     }
   }
 
-  protected setup(inputShape: number[], { rng }: BuildContext): number[] {
+  protected override setup(inputShape: number[], { rng }: BuildContext): number[] {
     this.rng = new Rng(rng.nextUint32());
     return inputShape;
   }
@@ -60,7 +60,7 @@ export class Dropout extends ElementwiseLayer {
     return this.rng;
   }
 
-  config(): Record<string, unknown> {
+  override config(): Record<string, unknown> {
     return { p: this.p };
   }
 }

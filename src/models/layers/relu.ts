@@ -5,16 +5,8 @@ import { ElementwiseLayer } from '../layer.js';
 export class ReLU extends ElementwiseLayer {
   readonly kind = 'relu';
 
-  protected setup(inputShape: number[]): number[] {
-    return inputShape;
-  }
-
   protected call(x: Tensor): Tensor {
     return reluOp(x);
-  }
-
-  config(): Record<string, unknown> {
-    return {};
   }
 }
 
