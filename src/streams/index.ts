@@ -1,5 +1,9 @@
 /**
- * streamgrad/streams (under construction: see the project issues).
+ * streamgrad/streams: datasets as cold Observables, data operators, and (later) training
+ * operators, with back-pressure from the consumer to the sources.
  * @packageDocumentation
  */
-export {};
+export type { Sample, Batch } from './types.js';
+export { Demand, currentDemand, subscribeWithDemand } from './demand.js';
+export { fromPull, fromAsyncPull } from './sources/pull.js';
+export { paced } from './consume.js';
