@@ -7,3 +7,4 @@ export type { Sample, Batch } from './types.js';
 export { Demand, currentDemand, subscribeWithDemand } from './demand.js';
 export { fromPull, fromAsyncPull } from './sources/pull.js';
 export { paced } from './consume.js';
+export * from './train/index.js';
