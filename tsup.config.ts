@@ -15,5 +15,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
-  external: ['rxjs', 'fast-check'],
+  external: ['rxjs', 'fast-check', 'cli-progress', 'mnist'],
 });
