@@ -1,4 +1,4 @@
-import { ArgumentError, Tensor } from '../ops/index.js';
+import { ArgumentError, Tensor, type RngState } from '../ops/index.js';
 import { CheckpointError } from './errors.js';
 
 /** Named tensors, in registration order: what `stateDict()` returns and `loadStateDict()` takes. */
@@ -66,6 +66,41 @@ export abstract class Module {
     for (const [name, b] of this.ownBuffers) out.push([prefix + name, b]);
     for (const [name, child] of this.ownChildren) out.push(...child.namedBuffers(`${prefix}${name}.`));
     return out;
+  }
+
+  /**
+   * The states of the random generators owned by modules below this one (dropout masks),
+   * by module path (`''` for this module itself): what a checkpoint saves so a resumed run
+   * draws the same masks.
+   */
+  randomState(prefix = ''): Record<string, RngState> {
+    const out: Record<string, RngState> = {};
+    const own = this as unknown as { rngState?: () => RngState };
+    if (typeof own.rngState === 'function') {
+      try {
+        out[prefix.replace(/\.$/, '')] = own.rngState();
+      } catch {
+        // an unbuilt layer has no generator yet
+      }
+    }
+    for (const [name, child] of this.ownChildren) Object.assign(out, child.randomState(`${prefix}${name}.`));
+    return out;
+  }
+
+  /** Restores states from `randomState()`; unknown paths are an error, and nothing changes then. */
+  loadRandomState(states: Record<string, RngState>): void {
+    const targets = new Map<string, { setRngState: (s: RngState) => void }>();
+    const visit = (module: Module, path: string): void => {
+      const own = module as unknown as { setRngState?: (s: RngState) => void };
+      if (typeof own.setRngState === 'function') targets.set(path, own as { setRngState: (s: RngState) => void });
+      for (const [name, child] of module.ownChildren) visit(child, path === '' ? name : `${path}.${name}`);
+    };
+    visit(this, '');
+    const unknown = Object.keys(states).filter((k) => !targets.has(k));
+    if (unknown.length > 0) {
+      throw new CheckpointError(`loadRandomState: no module with a random generator at ${unknown.map((k) => `'${k}'`).join(', ')}`);
+    }
+    for (const [path, state] of Object.entries(states)) targets.get(path)!.setRngState(state);
   }
 
   /**

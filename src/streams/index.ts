@@ -8,3 +8,4 @@ export { Demand, currentDemand, subscribeWithDemand } from './demand.js';
 export { fromPull, fromAsyncPull } from './sources/pull.js';
 export { paced } from './consume.js';
 export * from './train/index.js';
+export { currentEpoch, inEpoch } from './epoch-context.js';

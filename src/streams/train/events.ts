@@ -1,4 +1,4 @@
-import type { Layer, Optimizer } from '../../models/index.js';
+import type { Layer, MetricState, Optimizer } from '../../models/index.js';
 
 /** Named numbers reported for an epoch or a batch: `loss`, `accuracy`, `val_loss`, ... */
 export type Logs = Record<string, number>;
@@ -13,6 +13,22 @@ export interface TrainContext {
   readonly optimizer: Optimizer;
   /** Callback state by callback name (best value, wait counters...); saved in checkpoints. */
   readonly callbackState: Record<string, unknown>;
+  /** Where the run stands, for checkpoints: see `FitPosition`. */
+  position(): FitPosition;
+}
+
+/**
+ * Where a run stands between two batches: the epoch to continue and how many of its batches
+ * are done, with the epoch's running loss and metric states, so that a run resumed from here
+ * reports the same epoch logs as an uninterrupted one. After an epoch's end it points at
+ * batch 0 of the next epoch.
+ */
+export interface FitPosition {
+  readonly epoch: number;
+  readonly batch: number;
+  readonly lossSum: number;
+  readonly samples: number;
+  readonly metrics: Record<string, MetricState>;
 }
 
 interface EventBase {

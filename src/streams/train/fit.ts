@@ -1,8 +1,9 @@
-import { type MonoTypeOperatorFunction, Observable, concat, concatMap, defer, finalize, ignoreElements, map, of, range } from 'rxjs';
+import { type MonoTypeOperatorFunction, Observable, concat, concatMap, defer, filter, finalize, ignoreElements, map, of, range } from 'rxjs';
 import { ArgumentError } from '../../ops/index.js';
 import type { Batch } from '../types.js';
 import { paced } from '../consume.js';
-import type { EpochEndEvent, Logs, TrainContext, TrainEvent } from './events.js';
+import { inEpoch } from '../epoch-context.js';
+import type { EpochEndEvent, FitPosition, Logs, TrainContext, TrainEvent } from './events.js';
 import { Evaluator } from './evaluate.js';
 import { type MetricSpec, createMetrics } from './metric-specs.js';
 import { type TrainStepOptions, checkTrainOptions, runStep } from './train-step.js';
@@ -24,6 +25,13 @@ export interface FitOptions extends TrainStepOptions {
   readonly callbacks?: readonly MonoTypeOperatorFunction<TrainEvent>[];
   /** First epoch's number, when continuing a run. @default 0 */
   readonly initialEpoch?: number;
+  /**
+   * Continue a run from a saved position (what `resume` returns from a checkpoint): starts at
+   * `position.epoch`, skips the `position.batch` batches of it already trained (they are read
+   * but not trained on, so the data order stays the same), and restores the epoch's running
+   * loss and metrics and the callbacks' state. Overrides `initialEpoch`.
+   */
+  readonly resume?: { readonly position: FitPosition; readonly callbackState: Record<string, unknown> };
 }
 
 /**
@@ -70,42 +78,74 @@ export function fit(opts: FitOptions): Observable<TrainEvent> {
   const callbacks = opts.callbacks ?? [];
 
   const events = defer(() => {
-    const context: TrainContext = { model: opts.model, optimizer: opts.optimizer, callbackState: {} };
+    const resume = opts.resume;
     const batchMetrics = createMetrics('fit', opts.metrics);
+    const epochMetrics = createMetrics('fit', opts.metrics);
+    let position: FitPosition = resume?.position ?? { epoch: initialEpoch, batch: 0, lossSum: 0, samples: 0, metrics: {} };
+    const context: TrainContext = {
+      model: opts.model,
+      optimizer: opts.optimizer,
+      callbackState: structuredClone(resume?.callbackState ?? {}),
+      position: () => ({
+        ...position,
+        metrics: Object.fromEntries(epochMetrics.map((m) => [m.name, m.state()])),
+      }),
+    };
     /** Validation logs (`val_loss`, `val_*`) in evaluation mode, pacing the validation source too. */
-    const validationLogs = (): Observable<Logs> => {
+    const validationLogs = (epoch: number): Observable<Logs> => {
       if (opts.validation === undefined) return of({});
       const validation = opts.validation;
       return defer(() => {
         const evaluator = new Evaluator({ model: opts.model, loss: opts.loss, metrics: opts.metrics, prefix: 'val_' });
         opts.model.eval();
         return concat(
-          paced(validation, (b) => evaluator.update(b)).pipe(ignoreElements()),
+          inEpoch(epoch, paced(validation, (b) => evaluator.update(b))).pipe(ignoreElements()),
           defer(() => of(evaluator.logs())),
         ).pipe(finalize(() => opts.model.train()));
       });
     };
     const runEpoch = (epoch: number): Observable<TrainEvent> => {
-      const epochMetrics = createMetrics('fit', opts.metrics);
-      let lossSum = 0;
-      let samples = 0;
+      const resuming = position.epoch === epoch && position.batch > 0;
+      const skip = resuming ? position.batch : 0;
+      if (resuming) {
+        for (const metric of epochMetrics) {
+          const saved = position.metrics[metric.name];
+          if (saved === undefined) metric.reset();
+          else metric.loadState(saved);
+        }
+      } else {
+        position = { epoch, batch: 0, lossSum: 0, samples: 0, metrics: {} };
+        for (const metric of epochMetrics) metric.reset();
+      }
       const step = () => opts.optimizer.stepCount;
-      const batches = paced(opts.train, (batch, index): TrainEvent => {
-        const result = runStep(opts, batch, batchMetrics, epochMetrics);
-        lossSum += result.loss * result.size;
-        samples += result.size;
-        return { type: 'batchEnd', epoch, batch: index, step: step(), context, ...result };
-      });
-      const epochEnd = validationLogs().pipe(
+      const batches = inEpoch(
+        epoch,
+        paced(opts.train, (batch, index): TrainEvent | null => {
+          if (index < skip) return null;
+          const result = runStep(opts, batch, batchMetrics, epochMetrics);
+          position = {
+            epoch,
+            batch: index + 1,
+            lossSum: position.lossSum + result.loss * result.size,
+            samples: position.samples + result.size,
+            metrics: {},
+          };
+          return { type: 'batchEnd', epoch, batch: index, step: step(), context, ...result };
+        }),
+      ).pipe(filter((e): e is TrainEvent => e !== null));
+      const epochEnd = validationLogs(epoch).pipe(
         map((validation): EpochEndEvent => {
-          const logs: Logs = { loss: samples === 0 ? Number.NaN : lossSum / samples };
+          const logs: Logs = { loss: position.samples === 0 ? Number.NaN : position.lossSum / position.samples };
           for (const metric of epochMetrics) logs[metric.name] = metric.result();
+          position = { epoch: epoch + 1, batch: 0, lossSum: 0, samples: 0, metrics: {} };
+          for (const metric of epochMetrics) metric.reset();
           return { type: 'epochEnd', epoch, step: step(), context, logs: { ...logs, ...validation } };
         }),
       );
       return concat(of<TrainEvent>({ type: 'epochStart', epoch, step: step(), context }), batches, epochEnd);
     };
-    return range(initialEpoch, Math.max(0, opts.epochs - initialEpoch)).pipe(concatMap(runEpoch));
+    const first = position.epoch;
+    return range(first, Math.max(0, opts.epochs - first)).pipe(concatMap(runEpoch));
   });
   return callbacks.reduce<Observable<TrainEvent>>((stream, callback) => stream.pipe(callback), events);
 }

@@ -8,6 +8,7 @@ export type {
   CheckpointEvent,
   StopEvent,
   StepResult,
+  FitPosition,
 } from './events.js';
 export { trainStep, type TrainStepOptions, type StepEvent, type LossFunction } from './train-step.js';
 export { evaluate, type EvaluateOptions } from './evaluate.js';
