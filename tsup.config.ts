@@ -16,4 +16,6 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   external: ['rxjs', 'fast-check', 'cli-progress', 'mnist'],
+  // import.meta.url in CommonJS output (sources that locate packages use it).
+  shims: true,
 });
