@@ -1,5 +1,21 @@
 /**
- * streamgrad/callbacks (under construction: see the project issues).
+ * streamgrad/callbacks: operators over the training-event stream (`MonoTypeOperatorFunction<TrainEvent>`).
  * @packageDocumentation
  */
-export {};
+export { earlyStopping, type EarlyStoppingOptions, type EarlyStoppingState } from './early-stopping.js';
+export { lrSchedule, type LrScheduleFunction, type LrScheduleOptions, type LrScheduleState } from './lr-schedule.js';
+export {
+  stepDecay,
+  exponentialDecay,
+  cosineDecay,
+  type Schedule,
+  type StepDecayOptions,
+  type ExponentialDecayOptions,
+  type CosineDecayOptions,
+} from './schedules.js';
+export { reduceLROnPlateau, type ReduceLROnPlateauOptions, type ReduceLROnPlateauState } from './reduce-lr-on-plateau.js';
+export { terminateOnNaN } from './terminate-on-nan.js';
+export { resolveMode, isImprovement, type MonitorMode } from './monitor.js';
+export { progress, type ProgressOptions, type ProgressStream } from './progress.js';
+export { csvLogger, type CsvLoggerOptions } from './csv-logger.js';
+export { jsonlLogger, type JsonlLoggerOptions } from './jsonl-logger.js';
