@@ -33,3 +33,4 @@ export { padBatch, type PadBatchOptions } from './pad-batch.js';
 export { split, kFold, type Split, type SplitOptions, type KFoldOptions } from './split.js';
 export { epochs, type Epoch, type EpochsOptions } from './epochs.js';
 export { prefetch } from './prefetch.js';
+export { parallelMap, type ParallelMapOptions } from './parallel-map.js';
