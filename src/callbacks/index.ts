@@ -19,3 +19,13 @@ export { resolveMode, isImprovement, type MonitorMode } from './monitor.js';
 export { progress, type ProgressOptions, type ProgressStream } from './progress.js';
 export { csvLogger, type CsvLoggerOptions } from './csv-logger.js';
 export { jsonlLogger, type JsonlLoggerOptions } from './jsonl-logger.js';
+export { checkpoint, type CheckpointOptions, type CheckpointEvery, type CheckpointState } from './checkpoint.js';
+export { resume, loadCheckpoint, type ResumePoint, type ResumeTarget } from './resume.js';
+export {
+  listCheckpoints,
+  readCheckpoint,
+  type CheckpointEntry,
+  type LoadedCheckpoint,
+  type CheckpointStateFile,
+  type CheckpointManifest,
+} from './checkpoint-format.js';
