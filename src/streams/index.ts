@@ -34,3 +34,14 @@ export { split, kFold, type Split, type SplitOptions, type KFoldOptions } from '
 export { epochs, type Epoch, type EpochsOptions } from './epochs.js';
 export { prefetch } from './prefetch.js';
 export { parallelMap, type ParallelMapOptions } from './parallel-map.js';
+export { prequential, type PrequentialOptions } from './online/prequential.js';
+export {
+  WindowedMean,
+  sampleAccuracy,
+  sampleMse,
+  sampleMae,
+  type WindowedMeanOptions,
+  type SampleMetric,
+  type SampleMetricSpec,
+  type SampleAccuracyOptions,
+} from './online/windowed-metrics.js';
