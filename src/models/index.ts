@@ -131,3 +131,5 @@ export {
   type SaveWeightsOptions,
   type LoadWeightsOptions,
 } from './weights-file.js';
+export { ngram, NgramModel, type NgramOptions, type NgramSmoothing, type NgramEvaluation, type NgramEvaluateOptions } from './baselines/ngram.js';
+export { markovChain, MarkovChain, type MarkovChainOptions, type TransitionMatrixOptions, type MarkovSampleOptions } from './baselines/markov-chain.js';

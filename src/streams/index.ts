@@ -45,3 +45,18 @@ export {
   type SampleMetricSpec,
   type SampleAccuracyOptions,
 } from './online/windowed-metrics.js';
+export { Vocabulary, vocabulary, tokenize, type VocabularyKind, type VocabularyOptions, type VocabularyJSON } from './sequences/tokenize.js';
+export { windows, parallelWindows, type WindowsOptions, type ParallelWindowsOptions } from './sequences/windows.js';
+export {
+  tbptt,
+  type TbpttOptions,
+  type TbpttOperator,
+  type TbpttState,
+  type StatefulModel,
+  type StatefulOutput,
+  type RecurrentState,
+  type SequenceBatch,
+  type PlainTensor,
+  type PlainPiece,
+} from './sequences/tbptt.js';
+export { generate, type GenerateOptions } from './sequences/generate.js';
