@@ -29,3 +29,4 @@ export {
   type CheckpointStateFile,
   type CheckpointManifest,
 } from './checkpoint-format.js';
+export { driftDetector, type DriftDetectorOptions, type DriftDetectorState } from './drift-detector.js';

@@ -25,6 +25,9 @@ import { maxout } from './layers/maxout.js';
 import { dropout } from './layers/dropout.js';
 import { batchNorm1d, batchNorm2d, type BatchNormOptions } from './layers/batch-norm.js';
 import { residual } from './layers/residual.js';
+import { rnn, type RnnOptions } from './layers/recurrent/rnn.js';
+import { lstm, type LstmOptions } from './layers/recurrent/lstm.js';
+import { gru, type GruOptions } from './layers/recurrent/gru.js';
 import type { InitializerSpec } from './initializers.js';
 import { sequential, type SequentialOptions } from './sequential.js';
 
@@ -52,6 +55,9 @@ const factories: Record<string, Factory> = {
   dropout: (c) => dropout(c.p as number),
   batchNorm1d: (c) => batchNorm1d(c as BatchNormOptions),
   batchNorm2d: (c) => batchNorm2d(c as BatchNormOptions),
+  rnn: (c) => rnn(c as unknown as RnnOptions),
+  lstm: (c) => lstm(c as unknown as LstmOptions),
+  gru: (c) => gru(c as unknown as GruOptions),
   residual: (c) =>
     residual(fromJSON(c.block as LayerConfig), {
       projection: c.projection as boolean | undefined,

@@ -133,3 +133,15 @@ export {
 } from './weights-file.js';
 export { ngram, NgramModel, type NgramOptions, type NgramSmoothing, type NgramEvaluation, type NgramEvaluateOptions } from './baselines/ngram.js';
 export { markovChain, MarkovChain, type MarkovChainOptions, type TransitionMatrixOptions, type MarkovSampleOptions } from './baselines/markov-chain.js';
+export { rnn, RNN, type RnnOptions } from './layers/recurrent/rnn.js';
+export { lstm, LSTM, type LstmOptions } from './layers/recurrent/lstm.js';
+export { gru, GRU, type GruOptions } from './layers/recurrent/gru.js';
+export {
+  Recurrent,
+  type RecurrentOptions,
+  type RecurrentState as RecurrentLayerState,
+  type RecurrentResult,
+  type ForwardWithStateOptions,
+} from './layers/recurrent/recurrent.js';
+export { rnnCell, lstmCell, gruCell, type CellWeights, type LstmState, type RnnActivation } from './layers/recurrent/cells.js';
+export { rnnStep, lstmStep, gruStep, fusedRnnCell, fusedLstmCell, fusedGruCell, type StepWeights, type StepOptions } from './layers/recurrent/fused-cells.js';

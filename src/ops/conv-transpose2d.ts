@@ -2,13 +2,8 @@ import { record } from './autograd.js';
 import { bothShapes, checkBias, checkConvShapes, checkTensor } from './conv2d.js';
 import { pair } from './conv-output-size.js';
 import { ArgumentError, ShapeError, fmtShape } from './errors.js';
-import {
-  type ConvGeometry,
-  addChannelBias,
-  conv2dForward,
-  conv2dInputGrad,
-  conv2dWeightGrad,
-} from './kernels/conv2d.js';
+import { kernels } from './kernels/backend.js';
+import { type ConvGeometry, addChannelBias } from './kernels/conv2d.js';
 import { sum } from './sum.js';
 import { Tensor } from './tensor.js';
 
@@ -134,13 +129,14 @@ export function convTranspose2d(x: Tensor, weight: Tensor, opts: ConvTranspose2d
   checkTensor('convTranspose2d', 'weight', weight);
   const g = convTranspose2dGeometry(x.shape, weight.shape, opts);
   const bias = checkBias('convTranspose2d', opts.bias, g.inChannels, weight.shape);
-  const y = conv2dInputGrad(x.data, weight.data, g);
+  const k = kernels();
+  const y = k.conv2dInputGrad(x.data, weight.data, g);
   if (bias !== null) addChannelBias(y, bias.data, g.batch, g.height * g.width);
   const out = new Tensor(y, [g.batch, g.inChannels, g.height, g.width]);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return record('convTranspose2d', out, inputs, (dy) => [
-    x.requiresGrad ? new Tensor(conv2dForward(dy.data, weight.data, null, g), x.shape) : null,
-    weight.requiresGrad ? new Tensor(conv2dWeightGrad(dy.data, x.data, g), weight.shape) : null,
+    x.requiresGrad ? new Tensor(k.conv2dForward(dy.data, weight.data, null, g), x.shape) : null,
+    weight.requiresGrad ? new Tensor(k.conv2dWeightGrad(dy.data, x.data, g), weight.shape) : null,
     bias === null ? null : sum(dy, [0, 2, 3]),
   ]);
 }

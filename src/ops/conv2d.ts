@@ -1,7 +1,8 @@
 import { record } from './autograd.js';
 import { type WindowDim, convOutputSize, pair } from './conv-output-size.js';
 import { ArgumentError, ShapeError, fmtShape } from './errors.js';
-import { type ConvGeometry, conv2dForward, conv2dInputGrad, conv2dWeightGrad } from './kernels/conv2d.js';
+import { kernels } from './kernels/backend.js';
+import type { ConvGeometry } from './kernels/conv2d.js';
 import { sum } from './sum.js';
 import { Tensor } from './tensor.js';
 
@@ -168,12 +169,13 @@ export function conv2d(x: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Ten
   checkTensor('conv2d', 'weight', weight);
   const g = conv2dGeometry(x.shape, weight.shape, opts);
   const bias = checkBias('conv2d', opts.bias, g.outChannels, weight.shape);
-  const y = conv2dForward(x.data, weight.data, bias === null ? null : bias.data, g);
+  const k = kernels();
+  const y = k.conv2dForward(x.data, weight.data, bias === null ? null : bias.data, g);
   const out = new Tensor(y, [g.batch, g.outChannels, g.outHeight, g.outWidth]);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return record('conv2d', out, inputs, (dy) => [
-    x.requiresGrad ? new Tensor(conv2dInputGrad(dy.data, weight.data, g), x.shape) : null,
-    weight.requiresGrad ? new Tensor(conv2dWeightGrad(x.data, dy.data, g), weight.shape) : null,
+    x.requiresGrad ? new Tensor(k.conv2dInputGrad(dy.data, weight.data, g), x.shape) : null,
+    weight.requiresGrad ? new Tensor(k.conv2dWeightGrad(x.data, dy.data, g), weight.shape) : null,
     bias === null ? null : sum(dy, [0, 2, 3]),
   ]);
 }

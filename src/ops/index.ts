@@ -51,3 +51,4 @@ export { maximum, minimum, clip, where } from './compare.js';
 export { mean, max, min, argmax, argmin } from './reduce.js';
 export { logSumExp } from './log-sum-exp.js';
 export { variance, type VarianceOptions } from './variance.js';
+export { setKernelBackend, getKernelBackend, type KernelBackend } from './kernels/backend.js';

@@ -1,7 +1,7 @@
 import { record } from './autograd.js';
 import { sumTo } from './broadcast.js';
 import { ArgumentError, ShapeError, fmtShape } from './errors.js';
-import { gemm } from './kernels/matmul.js';
+import { type Kernels, kernels } from './kernels/backend.js';
 import { reshape } from './reshape.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -60,26 +60,29 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 /** `a·b` for rank ≥ 2 operands whose batch dimensions broadcast to `batch`; the differentiable core. */
 function batchedMatmul(a: Tensor, b: Tensor, batch: number[], m: number, k: number, n: number): Tensor {
-  const out = new Tensor(gemmBatched(a, b, batch, m, k, n, false, false), [...batch, m, n]);
+  const gemm = kernels().gemm;
+  const out = new Tensor(gemmBatched(gemm, a, b, batch, m, k, n, false, false), [...batch, m, n]);
   return record('matmul', out, [a, b], (g) => {
     // dA = G·Bᵀ ([m,n]·[n,k]) and dB = Aᵀ·G ([k,m]·[m,n]) per batch entry, then summed over
     // the batch dimensions that were broadcast.
     const ga = a.requiresGrad
-      ? sumTo(new Tensor(gemmBatched(g, b, batch, m, n, k, false, true), [...batch, m, k]), a.shape)
+      ? sumTo(new Tensor(gemmBatched(gemm, g, b, batch, m, n, k, false, true), [...batch, m, k]), a.shape)
       : null;
     const gb = b.requiresGrad
-      ? sumTo(new Tensor(gemmBatched(a, g, batch, k, m, n, true, false), [...batch, k, n]), b.shape)
+      ? sumTo(new Tensor(gemmBatched(gemm, a, g, batch, k, m, n, true, false), [...batch, k, n]), b.shape)
       : null;
     return [ga, gb];
   });
 }
 
 /**
- * Runs `gemm` for every index of the broadcast `batch` shape: `x` holds matrices of `m·k`
- * elements (stored `k×m` when `transX`), `y` matrices of `k·n` (stored `n×k` when `transY`),
- * each read through broadcasting over its own leading dimensions.
+ * Runs the `gemm` kernel given (the backend's, chosen once per matmul call) for every index of
+ * the broadcast `batch` shape: `x` holds matrices of `m·k` elements (stored `k×m` when `transX`),
+ * `y` matrices of `k·n` (stored `n×k` when `transY`), each read through broadcasting over its own
+ * leading dimensions.
  */
 function gemmBatched(
+  gemm: Kernels['gemm'],
   x: Tensor,
   y: Tensor,
   batch: readonly number[],

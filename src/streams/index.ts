@@ -60,3 +60,20 @@ export {
   type PlainPiece,
 } from './sequences/tbptt.js';
 export { generate, type GenerateOptions } from './sequences/generate.js';
+export { detectDrift, type DriftDetector, type DriftSignal, type DriftEvent, type TrainDriftEvent, type DetectorFactory } from './online/drift.js';
+export { pageHinkley, PageHinkley, type PageHinkleyOptions, type PageHinkleyState } from './online/page-hinkley.js';
+export { adwin, Adwin, type AdwinOptions, type AdwinState } from './online/adwin.js';
+export { ddm, Ddm, type DdmOptions, type DdmState } from './online/ddm.js';
+export {
+  onDrift,
+  resetOptimizer,
+  boostLearningRate,
+  reinitialize,
+  type DriftAction,
+  type DriftFollowUp,
+  type DriftTrainEvent,
+  type BoostLearningRateOptions,
+  type ReinitializeOptions,
+} from './online/on-drift.js';
+export { sea, type SeaOptions } from './online/generators/sea.js';
+export { rotatingHyperplane, type RotatingHyperplaneOptions } from './online/generators/rotating-hyperplane.js';

@@ -29,6 +29,9 @@ const cases: Array<[string, () => Layer, number[]]> = [
   ['residual', () => m.residual(m.sequential([m.dense(5), m.relu()])), [4]],
   ['sequential', () => m.sequential([m.dense(2), m.tanh()]), [3]],
   ['embedding', () => m.embedding({ numEmbeddings: 5, embeddingDim: 2, paddingIdx: 0 }), [3]],
+  ['rnn', () => m.rnn({ units: 3, activation: 'relu', bidirectional: true }), [4, 2]],
+  ['lstm', () => m.lstm({ units: 3, numLayers: 2, forgetBias: 1, returnSequences: true }), [4, 2]],
+  ['gru', () => m.gru({ units: 3, dropout: 0.2, numLayers: 2 }), [4, 2]],
 ];
 
 /** Random inputs; integer indices for the embedding. */

@@ -1,4 +1,5 @@
 import type { Layer, MetricState, Optimizer } from '../../models/index.js';
+import type { TrainDriftEvent } from '../online/drift.js';
 
 /** Named numbers reported for an epoch or a batch: `loss`, `accuracy`, `val_loss`, ... */
 export type Logs = Record<string, number>;
@@ -82,5 +83,8 @@ export interface StopEvent extends EventBase {
   readonly reason: string;
 }
 
-/** The stream `fit` returns: a discriminated union on `type`. */
-export type TrainEvent = EpochStartEvent | BatchEndEvent | EpochEndEvent | CheckpointEvent | StopEvent;
+/**
+ * The stream `fit` returns: a discriminated union on `type`. `drift` events come from the
+ * `driftDetector` callback, so callbacks after it (`onDrift`, checkpoints, loggers) see them.
+ */
+export type TrainEvent = EpochStartEvent | BatchEndEvent | EpochEndEvent | CheckpointEvent | StopEvent | TrainDriftEvent;

@@ -29,8 +29,8 @@ const labelled = (labels: number[]): Batch => ({ x: zeros([labels.length, 1]), y
 const batchesOf = (...batches: Batch[]): Observable<Batch> => fromPull(() => batches[Symbol.iterator]());
 
 const batchEnds = (events: TrainEvent[]) => events.filter((e): e is BatchEndEvent => e.type === 'batchEnd');
-/** An event as a marble letter: S epochStart, b batchEnd, E epochEnd, c checkpoint, s stop. */
-const letter = (e: TrainEvent) => ({ epochStart: 'S', batchEnd: 'b', epochEnd: 'E', checkpoint: 'c', stop: 's' })[e.type];
+/** An event as a marble letter: S epochStart, b batchEnd, E epochEnd, c checkpoint, s stop, d drift. */
+const letter = (e: TrainEvent) => ({ epochStart: 'S', batchEnd: 'b', epochEnd: 'E', checkpoint: 'c', stop: 's', drift: 'd' })[e.type];
 /** Events as letters (a marble without timing). */
 const letters = (events: TrainEvent[]) => events.map(letter).join('');
 const run = (source: Observable<Batch>, opts: PrequentialOptions) => lastValueFrom(source.pipe(prequential(opts), toArray()));

@@ -1,0 +1,94 @@
+/**
+ * The kernel backend switch: which implementation the ops (`matmul`, `conv2d`,
+ * `convTranspose2d`) call for their GEMM and convolution kernels.
+ *
+ * - `'fast'` (the default): cache- and register-blocked float32 GEMM and im2col convolutions in
+ *   `./fast/`. Agrees with the reference within float32 rounding, not bit for bit.
+ * - `'reference'`: the readable kernels in `./matmul.ts` and `./conv2d.ts`, which accumulate in
+ *   float64; they are the specification the fast kernels are tested against.
+ *
+ * The starting value comes from the environment variable `STREAMGRAD_KERNELS`
+ * (`reference` or `fast`; unset or empty means `fast`), read once when this module loads, which
+ * throws on any other value rather than silently running the wrong kernels; `setKernelBackend`
+ * changes it at run time. An op reads the backend once per call, so its backward uses the same
+ * kernels as its forward even if the backend changes in between.
+ *
+ * This is the one piece of process-wide state among the kernels, on purpose: it is a switch for
+ * comparing implementations (tests, benchmarks, debugging), not something a model depends on.
+ * (The fast GEMM's reusable packing buffers are the other, invisible to callers.)
+ *
+ * @example
+ * ```ts
+ * setKernelBackend('reference'); // the float64-accumulating specification kernels
+ * ```
+ * or from the shell: `STREAMGRAD_KERNELS=reference npx tsx examples/mnist-cnn.ts`.
+ */
+import { ArgumentError } from '../errors.js';
+import * as referenceConv from './conv2d.js';
+import * as fastConv from './fast/conv2d.js';
+import { gemm as fastGemm } from './fast/gemm.js';
+import { gemm as referenceGemm } from './matmul.js';
+
+/** The names of the kernel implementations. */
+export type KernelBackend = 'reference' | 'fast';
+
+/** The kernels an op may dispatch; every backend provides all of them with these signatures. */
+export interface Kernels {
+  readonly gemm: typeof referenceGemm;
+  readonly conv2dForward: typeof referenceConv.conv2dForward;
+  readonly conv2dInputGrad: typeof referenceConv.conv2dInputGrad;
+  readonly conv2dWeightGrad: typeof referenceConv.conv2dWeightGrad;
+}
+
+const backends: Readonly<Record<KernelBackend, Kernels>> = {
+  reference: {
+    gemm: referenceGemm,
+    conv2dForward: referenceConv.conv2dForward,
+    conv2dInputGrad: referenceConv.conv2dInputGrad,
+    conv2dWeightGrad: referenceConv.conv2dWeightGrad,
+  },
+  fast: {
+    gemm: fastGemm,
+    conv2dForward: fastConv.conv2dForward,
+    conv2dInputGrad: fastConv.conv2dInputGrad,
+    conv2dWeightGrad: fastConv.conv2dWeightGrad,
+  },
+};
+
+function parseBackend(value: unknown, source: string): KernelBackend {
+  if (value === 'reference' || value === 'fast') return value;
+  throw new ArgumentError(`${source} must be 'reference' or 'fast', found ${JSON.stringify(value)}`);
+}
+
+function initialBackend(): KernelBackend {
+  const env = typeof process === 'undefined' ? undefined : process.env.STREAMGRAD_KERNELS;
+  return env === undefined || env === '' ? 'fast' : parseBackend(env, 'STREAMGRAD_KERNELS');
+}
+
+let current: KernelBackend = initialBackend();
+
+/**
+ * Chooses the kernels every later op call uses. Returns the previous backend, so a caller can
+ * restore it:
+ * ```ts
+ * const previous = setKernelBackend('reference');
+ * try { ... } finally { setKernelBackend(previous); }
+ * ```
+ * @throws ArgumentError for a name other than `'reference'` or `'fast'`.
+ */
+export function setKernelBackend(backend: KernelBackend): KernelBackend {
+  const next = parseBackend(backend, 'setKernelBackend: backend');
+  const previous = current;
+  current = next;
+  return previous;
+}
+
+/** The backend the next op call will use. */
+export function getKernelBackend(): KernelBackend {
+  return current;
+}
+
+/** The kernels of the current backend. @internal Ops call this once per op call. */
+export function kernels(): Kernels {
+  return backends[current];
+}
