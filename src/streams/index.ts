@@ -77,3 +77,25 @@ export {
 } from './online/on-drift.js';
 export { sea, type SeaOptions } from './online/generators/sea.js';
 export { rotatingHyperplane, type RotatingHyperplaneOptions } from './online/generators/rotating-hyperplane.js';
+export {
+  fromRedisStream,
+  streamBatch,
+  readNumbers,
+  StreamDecodeError,
+  type StreamSample,
+  type StreamBatch,
+  type StreamDecoder,
+  type FromRedisStreamOptions,
+  type RedisStreamSource,
+  type RedisStreamStats,
+} from './redis/from-redis-stream.js';
+export { toRedisStream, type ToRedisStreamOptions } from './redis/to-redis-stream.js';
+export {
+  ackOnCheckpoint,
+  streamResume,
+  lastAppliedId,
+  compareStreamIds,
+  type AckOnCheckpointOptions,
+  type StreamSourceState,
+} from './redis/exactly-once.js';
+export { RedisConnectionError, type RedisConnectionOptions } from './redis/connection.js';
