@@ -1,12 +1,14 @@
 /**
- * Benchmarks of the reference kernels, one JSON line per measurement:
- * `{ "bench": name, "params": {...}, "ms": median, "unit": value, ... }`.
- *
- * Run with `npm run bench` (builds first). Each case runs a warm-up, then `repeats` timed
- * runs; the median is reported. Later issues add fast kernels and compare against these.
+ * `npm run bench`: every benchmark that finishes in a few minutes, one JSON line per
+ * measurement (`{ "bench": name, "params": {...}, ... }`). This file times the built package's
+ * default kernels; it then runs, each in its own process, the kernel comparison
+ * (`bench/kernels.ts`, reference vs fast) and the online throughput (`bench/online-throughput.ts`,
+ * needs `redis-server` on the PATH). The long ones have their own scripts:
+ * `npm run bench:memory`, `bench:drift`, `bench:prequential`.
  */
+import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { Rng, backward, conv2d, matmul, maxPool2d, mean, randn, relu } from 'streamgrad';
+import { Rng, backward, conv2d, getKernelBackend, matmul, maxPool2d, mean, randn, relu } from 'streamgrad';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -34,7 +36,7 @@ for (const n of [64, 128, 256]) {
   const a = randn([n, n], rng);
   const b = randn([n, n], rng);
   const ms = time(() => matmul(a, b), 5);
-  emit('matmul', { n, kernel: 'reference' }, ms, { gflops: Number(((2 * n ** 3) / (ms * 1e6)).toFixed(3)) });
+  emit('matmul', { n, kernel: getKernelBackend() }, ms, { gflops: Number(((2 * n ** 3) / (ms * 1e6)).toFixed(3)) });
 }
 
 {
@@ -54,3 +56,16 @@ for (const n of [64, 128, 256]) {
     samplesPerSec: Math.round(64 / (step / 1000)),
   });
 }
+
+/** Runs another benchmark script in its own process and passes its JSON lines through. */
+function runScript(script: string, args: string[] = []): void {
+  try {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    for (const line of out.split('\n')) if (line.startsWith('{')) console.log(line);
+  } catch (error) {
+    console.log(JSON.stringify({ bench: script, error: (error as Error).message.split('\n')[0] }));
+  }
+}
+
+runScript('bench/kernels.ts', ['3']);
+runScript('bench/online-throughput.ts');
