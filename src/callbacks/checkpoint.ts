@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { type MonoTypeOperatorFunction, Observable, concatMap, defer, finalize, map, of } from 'rxjs';
+import { type MonoTypeOperatorFunction, Observable, asyncScheduler, concatMap, defer, finalize, map, of } from 'rxjs';
 import { ArgumentError } from '../ops/index.js';
 import type { CheckpointEvent, Logs, TrainEvent } from '../streams/index.js';
 import {
@@ -26,8 +26,8 @@ import {
   releaseState,
 } from './monitor.js';
 
-/** When `checkpoint` saves: after every epoch, every `n` epochs, or every `n` optimizer steps. */
-export type CheckpointEvery = 'epoch' | { readonly epochs: number } | { readonly steps: number };
+/** When `checkpoint` saves: after every epoch, every `n` epochs, every `n` optimizer steps, or at the first batch after `ms` milliseconds. */
+export type CheckpointEvery = 'epoch' | { readonly epochs: number } | { readonly steps: number } | { readonly ms: number };
 
 /** Options of `checkpoint`. */
 export interface CheckpointOptions {
@@ -35,7 +35,12 @@ export interface CheckpointOptions {
   readonly dir: string;
   /**
    * `'epoch'` saves on each `epochEnd`; `{ epochs: n }` on the `epochEnd` of epochs n−1, 2n−1, ...;
-   * `{ steps: n }` on each `batchEnd` whose step (counted over the whole run) is a multiple of n.
+   * `{ steps: n }` on each `batchEnd` whose step (counted over the whole run) is a multiple of n;
+   * `{ ms: t }` on the first `batchEnd` at which `t` milliseconds or more have passed since the
+   * last trigger (or, for the first, since subscription), for runs that never end
+   * (`prequential` on a live feed). Time is `asyncScheduler.now()`: `Date.now()`, or virtual
+   * time inside `TestScheduler.run`. The clock is not saved: a resumed run counts from its
+   * own subscription.
    * @default 'epoch'
    */
   readonly every?: CheckpointEvery;
@@ -97,6 +102,10 @@ export interface CheckpointState {
  * are durable. A failed save errors the stream, which stops training, and leaves the
  * earlier checkpoints intact and no temp directory behind.
  *
+ * For a run without end (`prequential` on a live feed), `every: { ms: 60_000 }` saves on the
+ * first `batchEnd` once a minute has passed since the last save: a bound on the work lost in
+ * a crash that does not depend on the feed's rate, and never more saves than the disk can take.
+ *
  * With `saveBestOnly` (Keras' `save_best_only`) a trigger saves only when `monitor`
  * improves on the best value so far (kept in `context.callbackState[name]`, so it survives a
  * resume), and each new best replaces the previous one: the directory holds the best
@@ -117,6 +126,8 @@ export interface CheckpointState {
  *   resume: start ?? undefined,
  *   callbacks: [earlyStopping({ patience: 3 }), checkpoint({ dir: 'runs/mnist', keepLast: 2 })],
  * }).subscribe();
+ * // a live feed: save at most once a minute, on a batch boundary
+ * feed.pipe(prequential({ model, loss, optimizer }), checkpoint({ dir: 'runs/live', every: { ms: 60_000 } }));
  * ```
  * @returns an operator over training events.
  * @throws ArgumentError when created with a bad option. The stream errors with an
@@ -128,11 +139,21 @@ export function checkpoint(opts: CheckpointOptions): MonoTypeOperatorFunction<Tr
     defer(() => {
       const holder = {};
       let best: CheckpointState | undefined;
+      let lastTrigger = asyncScheduler.now();
+      const isDue = (event: TrainEvent): boolean => {
+        const every = settings.every;
+        if (every === 'epoch' || !('ms' in every)) return isTrigger(every, event);
+        if (event.type !== 'batchEnd') return false;
+        const now = asyncScheduler.now();
+        if (now - lastTrigger < every.ms) return false;
+        lastTrigger = now;
+        return true;
+      };
       const snapshotIfDue = (event: TrainEvent): CheckpointSnapshot | null => {
         if (settings.saveBestOnly && best === undefined) {
           best = claimState('checkpoint', settings.name, event.context, holder, () => ({ best: null }), isCheckpointState);
         }
-        if (!isTrigger(settings.every, event)) return null;
+        if (!isDue(event)) return null;
         const logs = triggerLogs(event);
         if (best !== undefined) {
           const value = readMonitored('checkpoint', settings.monitor, logs);
@@ -158,7 +179,7 @@ export function checkpoint(opts: CheckpointOptions): MonoTypeOperatorFunction<Tr
     });
 }
 
-function isTrigger(every: CheckpointEvery, event: TrainEvent): boolean {
+function isTrigger(every: Exclude<CheckpointEvery, { readonly ms: number }>, event: TrainEvent): boolean {
   if (every === 'epoch') return event.type === 'epochEnd';
   if ('epochs' in every) return event.type === 'epochEnd' && (event.epoch + 1) % every.epochs === 0;
   return event.type === 'batchEnd' && event.step % every.steps === 0;
@@ -313,9 +334,10 @@ function checkOptions(opts: CheckpointOptions): Settings {
   if (saveBestOnly && opts.keepLast !== undefined && keepLast !== 1) {
     throw new ArgumentError(`checkpoint: keepLast ${keepLast} does not apply with saveBestOnly, which keeps only the best checkpoint`);
   }
-  if (saveBestOnly && every !== 'epoch' && 'steps' in every && monitor.startsWith('val_')) {
+  if (saveBestOnly && every !== 'epoch' && !('epochs' in every) && monitor.startsWith('val_')) {
+    const unit = 'steps' in every ? 'steps' : 'ms';
     throw new ArgumentError(
-      `checkpoint: saveBestOnly with every: { steps } compares batch logs, which have no "${monitor}"; monitor 'loss' or a metric, or save every epoch`,
+      `checkpoint: saveBestOnly with every: { ${unit} } compares batch logs, which have no "${monitor}"; monitor 'loss' or a metric, or save every epoch`,
     );
   }
   checkName('checkpoint', name);
@@ -330,5 +352,10 @@ function checkEvery(every: unknown): asserts every is CheckpointEvery {
     if (typeof n === 'number' && Number.isInteger(n) && n >= 1) return;
     throw new ArgumentError(`checkpoint: every.${keys[0]} must be an integer >= 1, found ${String(n)}`);
   }
-  throw new ArgumentError(`checkpoint: every must be 'epoch', { epochs: n } or { steps: n }, found ${JSON.stringify(every)}`);
+  if (keys.length === 1 && keys[0] === 'ms') {
+    const ms = (every as Record<string, unknown>).ms;
+    if (typeof ms === 'number' && Number.isFinite(ms) && ms > 0) return;
+    throw new ArgumentError(`checkpoint: every.ms must be a finite number of milliseconds > 0, found ${String(ms)}`);
+  }
+  throw new ArgumentError(`checkpoint: every must be 'epoch', { epochs: n }, { steps: n } or { ms: t }, found ${JSON.stringify(every)}`);
 }

@@ -38,7 +38,13 @@ const stateDictCopy = (model: Layer) => Object.fromEntries(Object.entries(model.
 describe('checkpoint: options', () => {
   test.each<[string, unknown, RegExp]>([
     ['no dir', {}, /checkpoint: dir must be a non-empty path, found undefined/],
-    ['a bad every', { dir: 'x', every: 'batch' }, /every must be 'epoch', \{ epochs: n \} or \{ steps: n \}, found "batch"/],
+    ['a bad every', { dir: 'x', every: 'batch' }, /every must be 'epoch', \{ epochs: n \}, \{ steps: n \} or \{ ms: t \}, found "batch"/],
+    ['two keys in every', { dir: 'x', every: { steps: 5, ms: 10 } }, /every must be .* found \{"steps":5,"ms":10\}/],
+    ['every.ms 0', { dir: 'x', every: { ms: 0 } }, /every.ms must be a finite number of milliseconds > 0, found 0/],
+    ['every.ms negative', { dir: 'x', every: { ms: -5 } }, /every.ms must be a finite number of milliseconds > 0, found -5/],
+    ['every.ms Infinity', { dir: 'x', every: { ms: Infinity } }, /every.ms must be a finite number of milliseconds > 0, found Infinity/],
+    ['every.ms a string', { dir: 'x', every: { ms: '60000' } }, /every.ms must be a finite number of milliseconds > 0, found 60000/],
+    ['val_ monitor on ms', { dir: 'x', saveBestOnly: true, every: { ms: 1000 } }, /saveBestOnly with every: \{ ms \} compares batch logs, which have no "val_loss"/],
     ['every.steps 0', { dir: 'x', every: { steps: 0 } }, /every.steps must be an integer >= 1, found 0/],
     ['keepLast 0', { dir: 'x', keepLast: 0 }, /keepLast must be an integer >= 1 or Infinity, found 0/],
     ['keepLast with saveBestOnly', { dir: 'x', saveBestOnly: true, keepLast: 3 }, /keepLast 3 does not apply with saveBestOnly/],
@@ -269,5 +275,70 @@ describe('checkpoint: files', () => {
     expect(state.monitor!.value).toBeNaN();
     expect(state.callbackState).toEqual({ mine: { best: Infinity, low: -Infinity, zero: -0 } });
     expect(Object.is((state.callbackState.mine as { zero: number }).zero, -0)).toBe(true);
+  });
+});
+
+describe('checkpoint: every { ms }', () => {
+  /** Replaces the clock `asyncScheduler.now()` reads (Date.now) for the duration of `body`. */
+  async function withClock<T>(body: (clock: { now: number }) => Promise<T>): Promise<T> {
+    const clock = { now: 0 };
+    const spy = vi.spyOn(Date, 'now').mockImplementation(() => clock.now);
+    try {
+      return await body(clock);
+    } finally {
+      spy.mockRestore();
+    }
+  }
+  /** A callback placed before `checkpoint` that advances the clock by `ms` on each batch. */
+  const tick = (clock: { now: number }, ms: number): MonoTypeOperatorFunction<TrainEvent> => tap((e) => {
+    if (e.type === 'batchEnd') clock.now += ms;
+  });
+
+  test('no trigger before the interval has elapsed since subscription (virtual time)', () => {
+    const context = fakeContext();
+    const values = { a: batchEnd(context, 1), b: batchEnd(context, 2), e: epochEnd(context, 0) };
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+      // b arrives 99 ms after subscription, e (not a batchEnd) at 200 ms: neither triggers
+      const source = cold('a 98ms b 100ms e|', values);
+      expectObservable(source.pipe(checkpoint({ dir: 'unused', every: { ms: 100 } }))).toBe('a 98ms b 100ms e|', values);
+    });
+  });
+
+  test('saves on the first batchEnd at or after each interval, counted from the last save', async () => {
+    const dir = await tempDir();
+    const steps = await withClock(async (clock) => {
+      const model = tinyModel();
+      const saved = await lastValueFrom(
+        fit({ ...tinyFit(model, tinyOptimizer(model), 4, 3), callbacks: [tick(clock, 10), checkpoint({ dir, every: { ms: 25 }, keepLast: Infinity })] }).pipe(
+          filter((e) => e.type === 'checkpoint'), map((e) => e.step), toArray()),
+      );
+      return saved;
+    });
+    // 10 ms per step: due at 25 ms → step 3 (30 ms), then at 55 ms → step 6 (60 ms), ...
+    expect(steps).toEqual([3, 6, 9, 12]);
+    expect((await readdir(dir)).sort()).toEqual(steps.map(ckptName));
+  });
+
+  test('a run resumed from a time-triggered checkpoint counts the interval from its own start and ends as the uninterrupted run', async () => {
+    const dir = await tempDir();
+    const plain = tinyModel();
+    await lastValueFrom(fit(tinyFit(plain, tinyOptimizer(plain), 4, 3)));
+    const resumedSteps = await withClock(async (clock) => {
+      const first = tinyModel();
+      await lastValueFrom(fit({ ...tinyFit(first, tinyOptimizer(first), 2, 3), callbacks: [tick(clock, 10), checkpoint({ dir, every: { ms: 30 } })] }));
+      expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([3, 6]);
+      clock.now += 1_000_000; // the restart happens much later: the interval restarts at subscription
+      const model = tinyModel();
+      const optimizer = tinyOptimizer(model);
+      const start = await resume(dir, { model, optimizer });
+      expect(start).toMatchObject({ step: 6 });
+      const steps = await lastValueFrom(
+        fit({ ...tinyFit(model, optimizer, 4, 3), resume: start!, callbacks: [tick(clock, 10), checkpoint({ dir, every: { ms: 30 } })] }).pipe(
+          filter((e) => e.type === 'checkpoint'), map((e) => e.step), toArray()),
+      );
+      expect(weightBytes(model).equals(weightBytes(plain))).toBe(true);
+      return steps;
+    });
+    expect(resumedSteps).toEqual([9, 12]);
   });
 });
