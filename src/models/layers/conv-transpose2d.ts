@@ -19,7 +19,7 @@ import {
   checkSize,
   requireOption,
 } from './conv2d.js';
-import { RELU_FAMILY } from './dense.js';
+import { defaultKernelInitializer } from './dense.js';
 
 /** Options of `convTranspose2d` (the layer; the op of the same name takes tensors). */
 export interface ConvTranspose2dLayerOptions {
@@ -111,8 +111,7 @@ export class ConvTranspose2d extends Layer {
     const [, ...output] = asLayerError(this.label, 'convTranspose2d', `input [${inputShape.join(',')}] does not fit: `, () =>
       convTranspose2dOutputShape([1, ...inputShape], weightShape, this.shapeOptions),
     );
-    const fallback = next !== undefined && RELU_FAMILY.includes(next) ? 'heUniform' : 'glorotUniform';
-    const kernel = this.kernelInit ?? resolveInitializer(this.label, fallback);
+    const kernel = this.kernelInit ?? resolveInitializer(this.label, defaultKernelInitializer(next));
     this.weight = this.registerParameter('weight', kernel.init(weightShape, rng));
     if (this.useBias) this.bias = this.registerParameter('bias', this.biasInit.init([this.filters], rng));
     return output;

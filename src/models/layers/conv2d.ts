@@ -8,7 +8,7 @@ import {
 } from '../../ops/index.js';
 import { type Initializer, type InitializerSpec, initializerConfig, resolveInitializer } from '../initializers.js';
 import { type BuildContext, Layer } from '../layer.js';
-import { RELU_FAMILY } from './dense.js';
+import { defaultKernelInitializer } from './dense.js';
 
 /** A window size for both spatial dimensions, or `[height, width]`. */
 export type Size2d = number | [number, number];
@@ -91,8 +91,7 @@ export class Conv2d extends Layer {
     const [, ...output] = asLayerError(this.label, 'conv2d', `input [${inputShape.join(',')}] does not fit: `, () =>
       conv2dOutputShape([1, ...inputShape], weightShape, this.shapeOptions),
     );
-    const fallback = next !== undefined && RELU_FAMILY.includes(next) ? 'heUniform' : 'glorotUniform';
-    const kernel = this.kernelInit ?? resolveInitializer(this.label, fallback);
+    const kernel = this.kernelInit ?? resolveInitializer(this.label, defaultKernelInitializer(next));
     this.weight = this.registerParameter('weight', kernel.init(weightShape, rng));
     if (this.useBias) this.bias = this.registerParameter('bias', this.biasInit.init([this.filters], rng));
     return output;

@@ -19,6 +19,14 @@ export interface DenseOptions {
 export const RELU_FAMILY: readonly string[] = ['relu', 'leakyRelu', 'prelu', 'elu'];
 
 /**
+ * The kernel initializer a dense or conv layer uses when none is given: He-uniform when the
+ * layer that follows (`BuildContext.next`) is a ReLU-family activation, Glorot-uniform otherwise.
+ */
+export function defaultKernelInitializer(next: string | undefined): 'heUniform' | 'glorotUniform' {
+  return next !== undefined && RELU_FAMILY.includes(next) ? 'heUniform' : 'glorotUniform';
+}
+
+/**
  * Fully connected layer, `y = x·Wᵀ + b`, with PyTorch's layout: `weight` is `[units, in]`
  * and `bias` is `[units]`, so the state dict matches `torch.nn.Linear`. Input `[N, in]`,
  * output `[N, units]`; parameters (in + 1)·units.
@@ -44,8 +52,7 @@ export class Dense extends Layer {
         `${this.label}: expected a flat input [N, features], found [N,${inputShape.join(',')}] (add flatten() before it)`,
       );
     }
-    const fallback = next !== undefined && RELU_FAMILY.includes(next) ? 'heUniform' : 'glorotUniform';
-    const kernel = resolveInitializer(this.label, this.options.kernelInitializer ?? fallback);
+    const kernel = resolveInitializer(this.label, this.options.kernelInitializer ?? defaultKernelInitializer(next));
     this.weight = this.registerParameter('weight', kernel.init([this.units, inputShape[0]], rng));
     if (this.options.useBias ?? true) {
       const init = resolveInitializer(this.label, this.options.biasInitializer ?? 'zeros');

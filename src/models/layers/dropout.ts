@@ -33,14 +33,7 @@ export class Dropout extends ElementwiseLayer {
 
   protected call(x: Tensor): Tensor {
     if (!this.training || this.p === 0) return x;
-    const rng = this.rng!;
-    const scale = 1 / (1 - this.p);
-    const threshold = this.p * 2 ** 32;
-    const mask = new Float32Array(x.size);
-    for (let i = 0; i < mask.length; i++) {
-      mask[i] = rng.nextUint32() >= threshold ? scale : 0;
-    }
-    return mul(x, new Tensor(mask, x.shape));
+    return mul(x, dropoutMask(this.rng!, this.p, x.shape));
   }
 
   /** The state of the layer's mask RNG, a plain JSON-able object for checkpoints. */
@@ -80,4 +73,17 @@ export class Dropout extends ElementwiseLayer {
  */
 export function dropout(p = 0.5): Dropout {
   return new Dropout(p);
+}
+
+/**
+ * An inverted-dropout mask `m / (1 − p)` with `m ~ Bernoulli(1 − p)` per element, drawn in
+ * row-major order: element i is kept when `rng.nextUint32() / 2³² ≥ p`. Shared by the
+ * `dropout` layer and the dropout between recurrent layers, so both replay the same way.
+ */
+export function dropoutMask(rng: Rng, p: number, shape: readonly number[]): Tensor {
+  const scale = 1 / (1 - p);
+  const threshold = p * 2 ** 32;
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) values[i] = rng.nextUint32() >= threshold ? scale : 0;
+  return new Tensor(values, shape);
 }

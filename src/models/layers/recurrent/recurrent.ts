@@ -16,6 +16,7 @@ import {
   where,
 } from '../../../ops/index.js';
 import { type BuildContext, Layer } from '../../layer.js';
+import { dropoutMask } from '../dropout.js';
 import { checkBoolean, checkOptions, checkPositiveInt, requireOption } from '../conv2d.js';
 import type { CellWeights } from './cells.js';
 import type { StepWeights } from './fused-cells.js';
@@ -254,7 +255,9 @@ export abstract class Recurrent extends Layer {
       }
       if (!needSequence) break;
       input = sequences.length === 1 ? sequences[0] : concat(sequences, 2);
-      if (l < this.numLayers - 1 && this.training && this.dropout > 0) input = mul(input, this.dropoutMask(input.shape));
+      if (l < this.numLayers - 1 && this.training && this.dropout > 0) {
+        input = mul(input, dropoutMask(this.rng!, this.dropout, input.shape));
+      }
     }
     const lastLayer = finals.slice(-this.directions).map((s) => this.hidden(s));
     let output: Tensor;
@@ -301,16 +304,6 @@ export abstract class Recurrent extends Layer {
     if (this.stateParts === 1) return states;
     const [n, time, width] = states.shape;
     return reshape(columnsOf(reshape(states, [n * time, width]), 0, this.units), [n, time, this.units]);
-  }
-
-  /** `m / (1 − p)` with `m ~ Bernoulli(1 − p)` per element, drawn in row-major order (as the `dropout` layer). */
-  private dropoutMask(shape: readonly number[]): Tensor {
-    const rng = this.rng!;
-    const scale = 1 / (1 - this.dropout);
-    const threshold = this.dropout * 2 ** 32;
-    const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < values.length; i++) values[i] = rng.nextUint32() >= threshold ? scale : 0;
-    return new Tensor(values, shape);
   }
 
   /** The state of the RNG behind the dropout masks, a plain JSON-able object for checkpoints. */
