@@ -78,8 +78,9 @@ export class WindowedMean {
     return this.seen;
   }
 
-  /** Folds in one sample's value. */
-  push(value: number): void {
+  /** Folds in one sample's value (`-0` is taken as `+0`, so `state()` survives JSON exactly). */
+  push(sample: number): void {
+    const value = sample + 0;
     this.seen += 1;
     this.runningSum += value;
     this.fadedSum = value + this.alpha * this.fadedSum;

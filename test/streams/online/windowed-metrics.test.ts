@@ -106,6 +106,15 @@ describe('WindowedMean', () => {
     },
   );
 
+  plain('a -0 sample survives the JSON round trip of state() (it is stored as +0)', () => {
+    const original = new WindowedMean('v', { window: 2 });
+    original.push(-0);
+    const copy = new WindowedMean('v', { window: 2 });
+    copy.loadState(JSON.parse(JSON.stringify(original.state())));
+    expect(copy.state()).toEqual(original.state());
+    expect(Object.is(original.windowed(), 0)).toBe(true);
+  });
+
   plain('reset returns to the empty state', () => {
     const m = new WindowedMean('v', { window: 3 });
     m.pushAll([1, 2, 3, 4]);
