@@ -8,5 +8,6 @@ export default defineConfig({
     // most of the run time, which is otherwise spent re-importing the library per file.
     isolate: false,
     testTimeout: 60_000,
+    setupFiles: ['test/setup/fast-check.ts'],
   },
 });
