@@ -2,8 +2,9 @@
  * The kernel backend switch: which implementation the ops (`matmul`, `conv2d`,
  * `convTranspose2d`) call for their GEMM and convolution kernels.
  *
- * - `'fast'` (the default): cache- and register-blocked float32 GEMM and im2col convolutions in
- *   `./fast/`. Agrees with the reference within float32 rounding, not bit for bit.
+ * - `'fast'` (the default): the WASM SIMD GEMM of `./wasm/` (packed, cache-blocked, f32x4; tiny
+ *   products go to the TypeScript GEMM of `./fast/`) and the im2col convolutions of `./fast/`
+ *   built on it. Agrees with the reference within float32 rounding, not bit for bit.
  * - `'reference'`: the readable kernels in `./matmul.ts` and `./conv2d.ts`, which accumulate in
  *   float64; they are the specification the fast kernels are tested against.
  *
@@ -15,7 +16,7 @@
  *
  * This is the one piece of process-wide state among the kernels, on purpose: it is a switch for
  * comparing implementations (tests, benchmarks, debugging), not something a model depends on.
- * (The fast GEMM's reusable packing buffers are the other, invisible to callers.)
+ * (The fast GEMMs' reusable packing buffers and WASM memory are the other, invisible to callers.)
  *
  * @example
  * ```ts
@@ -26,8 +27,8 @@
 import { ArgumentError } from '../errors.js';
 import * as referenceConv from './conv2d.js';
 import * as fastConv from './fast/conv2d.js';
-import { gemm as fastGemm } from './fast/gemm.js';
 import { gemm as referenceGemm } from './matmul.js';
+import { gemm as wasmGemm } from './wasm/gemm.js';
 
 /** The names of the kernel implementations. */
 export type KernelBackend = 'reference' | 'fast';
@@ -48,7 +49,7 @@ const backends: Readonly<Record<KernelBackend, Kernels>> = {
     conv2dWeightGrad: referenceConv.conv2dWeightGrad,
   },
   fast: {
-    gemm: fastGemm,
+    gemm: wasmGemm,
     conv2dForward: fastConv.conv2dForward,
     conv2dInputGrad: fastConv.conv2dInputGrad,
     conv2dWeightGrad: fastConv.conv2dWeightGrad,

@@ -3,7 +3,7 @@ import { getKernelBackend, setKernelBackend, type KernelBackend } from '../../..
 import * as referenceConv from '../../../src/ops/kernels/conv2d.js';
 import type { ConvGeometry } from '../../../src/ops/kernels/conv2d.js';
 import * as fastConv from '../../../src/ops/kernels/fast/conv2d.js';
-import { gemm as fastGemm } from '../../../src/ops/kernels/fast/gemm.js';
+import { gemm as fastGemm } from '../../../src/ops/kernels/wasm/gemm.js';
 import { gemm as referenceGemm } from '../../../src/ops/kernels/matmul.js';
 import { ArgumentError, Rng, Tensor, backward, conv2d, convTranspose2d, matmul, randn } from '../../../src/ops/index.js';
 

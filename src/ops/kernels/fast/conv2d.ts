@@ -12,13 +12,16 @@
  * no unfolding: `x_n` is already its own column matrix. (Writing im2col straight into the GEMM's
  * packed panels, skipping the column buffer, was tried and measured no faster in V8.)
  *
- * Precision: the GEMM rounds to float32 once per block of 256 terms (see `./gemm.ts`), the bias
+ * The products run on the WASM SIMD GEMM (`../wasm/gemm.ts`; products too small to gain from it
+ * go to the TypeScript GEMM of `./gemm.ts`).
+ *
+ * Precision: the GEMM sums in float32 and rounds into the output once per block of 256 terms, the bias
  * is added after the product, col2im adds overlapping taps in float32, and the weight gradient
  * sums the samples in float32. Results match the float64-accumulating reference to within the
  * usual float32 bound, `terms·2⁻²⁴·Σ|products|`, not bit for bit.
  */
 import { type ConvGeometry, addChannelBias } from '../conv2d.js';
-import { gemm } from './gemm.js';
+import { gemm } from '../wasm/gemm.js';
 import { col2im, im2col } from './im2col.js';
 
 /** True when the column matrix of a sample is the sample itself (1×1 kernel, stride 1, no padding). */
