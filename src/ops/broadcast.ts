@@ -1,7 +1,7 @@
 import { record } from './autograd.js';
 import { ShapeError, fmtShape } from './errors.js';
-import { foldInto, mapBinary } from './kernels/strided.js';
-import { broadcastShapes, checkShape, sameShape, sizeOf } from './shape.js';
+import { broadcastInto, sumInto } from './kernels/strided.js';
+import { broadcastShapes, checkShape, sameShape } from './shape.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -15,8 +15,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError(`broadcastTo: cannot broadcast ${fmtShape(x.shape)} to ${fmtShape(target)}`);
   }
   if (sameShape(x.shape, target)) return x;
-  const zeros = new Float32Array(1);
-  const out = new Tensor(mapBinary(x.data, x.shape, zeros, [], target, (v) => v), target);
+  const out = new Tensor(broadcastInto(x.data, x.shape, target), target);
   return record('broadcastTo', out, [x], (g) => [sumTo(g, x.shape)]);
 }
 
@@ -33,7 +32,6 @@ export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError(`sumTo: cannot sum ${fmtShape(x.shape)} down to ${fmtShape(target)}`);
   }
   const padded = [...new Array<number>(x.rank - target.length).fill(1), ...target];
-  const acc = foldInto(x.data, x.shape, new Float64Array(sizeOf(target)), padded, (a, v) => a + v);
-  const out = new Tensor(Float32Array.from(acc), target);
+  const out = new Tensor(new Float32Array(sumInto(x.data, x.shape, padded)), target);
   return record('sumTo', out, [x], (g) => [broadcastTo(g, x.shape)]);
 }

@@ -1,7 +1,7 @@
 import { record } from './autograd.js';
 import { broadcastTo } from './broadcast.js';
-import { foldInto } from './kernels/strided.js';
-import { normalizeAxes, sizeOf } from './shape.js';
+import { sumInto } from './kernels/strided.js';
+import { normalizeAxes } from './shape.js';
 import { reshape } from './reshape.js';
 import { Tensor } from './tensor.js';
 
@@ -19,7 +19,6 @@ export function reducedShape(shape: readonly number[], axes: readonly number[], 
 export function sum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const axes = normalizeAxes('sum', axis, x.rank);
   const kept = reducedShape(x.shape, axes, true);
-  const acc = foldInto(x.data, x.shape, new Float64Array(sizeOf(kept)), kept, (a, v) => a + v);
-  const out = new Tensor(Float32Array.from(acc), reducedShape(x.shape, axes, keepDims));
+  const out = new Tensor(new Float32Array(sumInto(x.data, x.shape, kept)), reducedShape(x.shape, axes, keepDims));
   return record('sum', out, [x], (g) => [broadcastTo(reshape(g, kept), x.shape)]);
 }

@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, Tensor, add, matmul, transpose } from '../../ops/index.js';
+import { ArgumentError, ShapeError, Tensor, record, sum } from '../../ops/index.js';
+import { kernels } from '../../ops/kernels/backend.js';
 import { type InitializerSpec, initializerConfig, resolveInitializer } from '../initializers.js';
 import { type BuildContext, Layer } from '../layer.js';
 
@@ -62,8 +63,7 @@ export class Dense extends Layer {
   }
 
   protected call(x: Tensor): Tensor {
-    const y = matmul(x, transpose(this.weight));
-    return this.bias === null ? y : add(y, this.bias);
+    return linear(x, this.weight, this.bias);
   }
 
   config(): Record<string, unknown> {
@@ -87,4 +87,39 @@ export class Dense extends Layer {
  */
 export function dense(units: number, options: DenseOptions = {}): Dense {
   return new Dense(units, options);
+}
+
+/**
+ * `y = x·Wᵀ + b` for `x` `[N, in]`, `W` `[out, in]`, `b` `[out]` or none: the value of
+ * `add(matmul(x, transpose(W)), b)`, fused for speed. The GEMM kernel reads `W` transposed in
+ * place (the composed form copies it on every call, and its gradient back), and the bias is
+ * added in the same pass. Backward: `dx = G·W`, `dW = Gᵀ·x`, `db = Σₙ G`.
+ */
+function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  const gemm = kernels().gemm;
+  const [n, inputs] = x.shape;
+  const units = weight.shape[0];
+  const y = new Float32Array(n * units);
+  gemm(x.data, 0, weight.data, 0, y, 0, n, inputs, units, false, true);
+  if (bias !== null) {
+    const b = bias.data;
+    for (let row = 0; row < y.length; row += units) {
+      for (let j = 0; j < units; j++) y[row + j] += b[j];
+    }
+  }
+  const out = new Tensor(y, [n, units]);
+  const operands = bias === null ? [x, weight] : [x, weight, bias];
+  return record('linear', out, operands, (g) => {
+    let dx: Tensor | null = null;
+    let dw: Tensor | null = null;
+    if (x.requiresGrad) {
+      dx = new Tensor(new Float32Array(n * inputs), x.shape);
+      gemm(g.data, 0, weight.data, 0, dx.data, 0, n, units, inputs, false, false);
+    }
+    if (weight.requiresGrad) {
+      dw = new Tensor(new Float32Array(units * inputs), weight.shape);
+      gemm(g.data, 0, x.data, 0, dw.data, 0, units, n, inputs, true, false);
+    }
+    return bias === null ? [dx, dw] : [dx, dw, bias.requiresGrad ? sum(g, 0) : null];
+  });
 }

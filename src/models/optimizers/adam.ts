@@ -63,32 +63,105 @@ export abstract class AdamBase extends Optimizer<AdamHyper> {
 
   protected update(theta: Float32Array, grad: Float32Array, slots: Slots): void {
     const { beta1, beta2, eps, weightDecay, amsgrad } = this.hyper;
-    const lr = this.lr;
-    const m = slots.exp_avg;
-    const v = slots.exp_avg_sq;
-    const vMax = slots.max_exp_avg_sq;
     slots.step[0] += 1;
     const t = slots.step[0];
-    const biasCorrection1 = 1 - beta1 ** t;
-    const biasCorrection2 = 1 - beta2 ** t;
-    for (let i = 0; i < theta.length; i++) {
-      let g = grad[i];
-      if (weightDecay !== 0) {
-        if (this.decoupled) theta[i] *= 1 - lr * weightDecay;
-        else g += weightDecay * theta[i];
-      }
-      m[i] = beta1 * m[i] + (1 - beta1) * g;
-      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-      let second = v[i];
-      if (amsgrad) {
-        vMax[i] = Math.max(vMax[i], v[i]);
-        second = vMax[i];
-      }
-      const mHat = m[i] / biasCorrection1;
-      const vHat = second / biasCorrection2;
-      theta[i] -= (lr * mHat) / (Math.sqrt(vHat) + eps);
-    }
+    const rule: AdamRule = {
+      lr: this.lr,
+      beta1,
+      beta2,
+      eps,
+      weightDecay,
+      decoupled: this.decoupled,
+      biasCorrection1: 1 - beta1 ** t,
+      biasCorrection2: 1 - beta2 ** t,
+    };
+    if (weightDecay === 0 && !amsgrad) adamPlainUpdate(theta, grad, slots.exp_avg, slots.exp_avg_sq, rule);
+    else adamUpdate(theta, grad, slots.exp_avg, slots.exp_avg_sq, amsgrad ? slots.max_exp_avg_sq : null, rule);
   }
+}
+
+/** The numbers one Adam update of one parameter needs. @internal */
+export interface AdamRule {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Decoupled weight decay (AdamW) rather than an L2 term in the gradient (Adam). */
+  decoupled: boolean;
+  /** `1 − β₁ᵗ` */
+  biasCorrection1: number;
+  /** `1 − β₂ᵗ` */
+  biasCorrection2: number;
+}
+
+/**
+ * One Adam or AdamW update of `theta` in place: the formula in `Adam`'s documentation, with the
+ * last line evaluated as PyTorch's implementation does (`stepScales`); `vMax` is the AMSGrad
+ * buffer, or null without AMSGrad. @internal
+ */
+export function adamUpdate(
+  theta: Float32Array,
+  grad: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  vMax: Float32Array | null,
+  rule: AdamRule,
+): void {
+  const { lr, beta1, beta2, eps, weightDecay, decoupled } = rule;
+  const { stepSize, inverseRoot2 } = stepScales(rule);
+  for (let i = 0; i < theta.length; i++) {
+    let g = grad[i];
+    if (weightDecay !== 0) {
+      if (decoupled) theta[i] *= 1 - lr * weightDecay;
+      else g += weightDecay * theta[i];
+    }
+    m[i] = beta1 * m[i] + (1 - beta1) * g;
+    v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+    let second = v[i];
+    if (vMax !== null) {
+      vMax[i] = Math.max(vMax[i], v[i]);
+      second = vMax[i];
+    }
+    theta[i] -= (stepSize * m[i]) / (Math.sqrt(second) * inverseRoot2 + eps);
+  }
+}
+
+/**
+ * `adamUpdate` without weight decay and AMSGrad, the common case, as a loop with no branch
+ * and no re-read of what it just stored; it gives the same float32 results, bit for bit
+ * (`Math.fround` is the rounding that storing into and reading back from `m` and `v` does).
+ * @internal
+ */
+export function adamPlainUpdate(
+  theta: Float32Array,
+  grad: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  rule: AdamRule,
+): void {
+  const { beta1, beta2, eps } = rule;
+  const { stepSize, inverseRoot2 } = stepScales(rule);
+  const keep1 = 1 - beta1;
+  const keep2 = 1 - beta2;
+  for (let i = 0; i < theta.length; i++) {
+    const g = grad[i];
+    const mi = Math.fround(beta1 * m[i] + keep1 * g);
+    const vi = Math.fround(beta2 * v[i] + keep2 * g * g);
+    m[i] = mi;
+    v[i] = vi;
+    theta[i] -= (stepSize * mi) / (Math.sqrt(vi) * inverseRoot2 + eps);
+  }
+}
+
+/**
+ * The per-step constants of PyTorch's implementation of the update: `γ m̂ / (√v̂ + ε)` is
+ * computed as `stepSize · m / (√v · inverseRoot2 + ε)` with `stepSize = γ / (1 − β₁ᵗ)` and
+ * `inverseRoot2 = 1 / √(1 − β₂ᵗ)`, the same value up to rounding, with one division per
+ * element instead of three.
+ */
+function stepScales(rule: AdamRule): { stepSize: number; inverseRoot2: number } {
+  return { stepSize: rule.lr / rule.biasCorrection1, inverseRoot2: 1 / Math.sqrt(rule.biasCorrection2) };
 }
 
 /**
@@ -103,6 +176,9 @@ export abstract class AdamBase extends Optimizer<AdamHyper> {
  * with AMSGrad: v_max ← max(v_max, v), v̂ = v_max / (1 − β₂ᵗ)
  * θ ← θ − γ m̂ / (√v̂ + ε)
  * ```
+ *
+ * The last line is computed as PyTorch's code does, `θ ← θ − (γ/(1 − β₁ᵗ))·m / (√v/√(1 − β₂ᵗ) + ε)`:
+ * the same value up to rounding, with one division per element.
  *
  * State per parameter: `step`, `exp_avg` (m), `exp_avg_sq` (v) and, with AMSGrad,
  * `max_exp_avg_sq`. (The AMSGrad maximum is taken over the raw v, as PyTorch's code does.)

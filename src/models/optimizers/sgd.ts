@@ -69,6 +69,11 @@ export class SGD extends Optimizer<SgdHyper> {
   protected update(theta: Float32Array, grad: Float32Array, slots: Slots, fresh: boolean): void {
     const { momentum, dampening, nesterov, weightDecay } = this.hyper;
     const lr = this.lr;
+    if (momentum === 0 && weightDecay === 0) {
+      // Plain SGD, the same arithmetic as the loop below without its per-element branches.
+      for (let i = 0; i < theta.length; i++) theta[i] -= lr * grad[i];
+      return;
+    }
     const b = slots.momentum_buffer;
     for (let i = 0; i < theta.length; i++) {
       let g = grad[i];
