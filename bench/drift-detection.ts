@@ -11,6 +11,13 @@
  *
  * Run with `npx tsx bench/drift-detection.ts [seeds]` (default 200 seeds). The tests
  * (test/streams/online/detection.test.ts) run the same measurement on 30 seeds.
+ *
+ * Then, for examples/online-drift.ts, the detector on a learner's loss: the SEA stream
+ * (20,000 samples, θ 8 → 9 → 7 → 9.5 at 5,000, 10,000 and 15,000, 5% noise), the example's
+ * MLP and Adam learning it prequentially in batches of 10, Page-Hinkley on the batch loss and
+ * the learning rate ×3 for 100 steps after each drift, seeds 1-5. One JSON line per setting
+ * (`bench: "drift-detection/sea-prequential"`): changes detected (the first signal after a
+ * change and before the next), their delays in samples, and false alarms (every other signal).
  */
 import { pathToFileURL } from 'node:url';
 import { Rng, deriveSeed } from '../src/ops/index.js';
@@ -18,6 +25,14 @@ import { Adwin } from '../src/streams/online/adwin.js';
 import { Ddm } from '../src/streams/online/ddm.js';
 import type { DetectorFactory } from '../src/streams/online/drift.js';
 import { PageHinkley } from '../src/streams/online/page-hinkley.js';
+import { type MonoTypeOperatorFunction, filter, lastValueFrom, map, toArray } from 'rxjs';
+import { tensor } from '../src/ops/index.js';
+import { adam, crossEntropy, dense, relu, sequential } from '../src/models/index.js';
+import { batch } from '../src/streams/batch.js';
+import { sea } from '../src/streams/online/generators/sea.js';
+import { prequential } from '../src/streams/online/prequential.js';
+import { type DriftTrainEvent, boostLearningRate, onDrift } from '../src/streams/online/on-drift.js';
+import { driftDetector } from '../src/callbacks/drift-detector.js';
 
 /** A stream of numbers whose distribution changes once, at `changeAt`. */
 export interface ChangeStream {
@@ -101,6 +116,55 @@ export const cases: readonly { detector: string; options: string; create: Detect
   { detector: 'pageHinkley', options: 'lambda 100', create: () => new PageHinkley({ lambda: 100 }), stream: gaussianShift },
 ];
 
+/** Settings of Page-Hinkley on the SEA learner's loss: the example's old and tuned ones. */
+export const seaSettings = [
+  { options: 'delta 0.005, lambda 3, minInstances 50 (before tuning)', create: () => new PageHinkley({ delta: 0.005, lambda: 3, minInstances: 50 }) },
+  { options: 'delta 0.03, lambda 2, alpha 1, minInstances 200 (examples/online-drift.ts)', create: () => new PageHinkley({ delta: 0.03, lambda: 2, alpha: 1, minInstances: 200 }) },
+] as const;
+
+/** The samples at which `create`'s detector signalled drift while the example's learner followed SEA (seed `seed`). */
+export async function seaDrifts(create: DetectorFactory, seed: number, driftAt: readonly number[], count: number): Promise<number[]> {
+  const batchSize = 10;
+  const model = sequential([dense(16), relu(), dense(2)], { inputShape: [3], seed });
+  const optimizer = adam(model, { lr: 0.01 });
+  return lastValueFrom(
+    sea({ count, driftAt, seed, noise: 0.05 }).pipe(
+      map((s) => ({ x: tensor(Array.from(s.x.data, (v) => v / 10)), y: s.y })),
+      batch(batchSize),
+      prequential({ model, loss: crossEntropy, optimizer, metrics: ['accuracy'], window: 500, sampleLoss: (p, t) => crossEntropy(p, t, { reduction: 'none' }).data, reportEvery: count }),
+      driftDetector(create, { on: 'loss' }),
+      onDrift(boostLearningRate({ factor: 3, steps: 100 })) as MonoTypeOperatorFunction<DriftTrainEvent>,
+      filter((e): e is Extract<DriftTrainEvent, { type: 'drift' }> => e.type === 'drift'),
+      map((e) => (e.position + 1) * batchSize),
+      toArray(),
+    ),
+  );
+}
+
+async function seaMain(): Promise<void> {
+  const driftAt = [5000, 10000, 15000];
+  const count = 20_000;
+  const seeds = [1, 2, 3, 4, 5];
+  const bounds = [...driftAt, count];
+  for (const { options, create } of seaSettings) {
+    const delays: (number | null)[] = [];
+    let falseAlarms = 0;
+    for (const seed of seeds) {
+      const signals = await seaDrifts(create, seed, driftAt, count);
+      const found = driftAt.map((d, i) => signals.find((s) => s > d && s <= bounds[i + 1]));
+      delays.push(...found.map((s, i) => (s === undefined ? null : s - driftAt[i])));
+      falseAlarms += signals.filter((s) => !found.includes(s)).length;
+    }
+    const caught = delays.filter((d): d is number => d !== null).sort((a, b) => a - b);
+    console.log(
+      JSON.stringify({
+        bench: 'drift-detection/sea-prequential', detector: 'pageHinkley', options, seeds: seeds.length, changes: delays.length,
+        detected: caught.length, falseAlarms, delayMedian: caught[Math.floor(caught.length / 2)] ?? null, delays,
+      }),
+    );
+  }
+}
+
 function main(): void {
   const seeds = Number(process.argv[2] ?? 200);
   for (const { detector, options, create, stream } of cases) {
@@ -113,4 +177,7 @@ function main(): void {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main();
+  await seaMain();
+}

@@ -1,160 +1,198 @@
 /**
- * Prequential accuracy around an abrupt concept drift, with and without a simple reaction.
+ * Prequential accuracy around an abrupt concept change on the rotating-hyperplane stream,
+ * with and without drift handling by a real detector.
  *
- * Stream: points uniform in [-1, 1]², in batches of 10, seeded. Before sample `t0` the
- * label is 1 when `x₀ + x₁ > 0`; from `t0` on the concept changes abruptly:
- *   - `flip`:   labels flip (label 1 when `x₀ + x₁ < 0`): every old answer is now wrong;
- *   - `rotate`: the boundary turns by 90° (label 1 when `x₁ − x₀ > 0`): half the space changes.
- * Model: `dense(16) → relu → dense(2)`, cross-entropy, SGD with lr 0.05, trained
- * test-then-train by `prequential` with `window` 500, `alpha` 0.998, `reportEvery` 1000.
+ * Stream (`rotatingHyperplane`, Hulten et al. 2001): `dims` 5, label noise 5%, the plane
+ * turning slowly (`driftSpeed` 0.001 per sample). At sample `t0` the stream switches to a
+ * second rotating hyperplane with its own weights and directions (another seed) and its
+ * positive side reversed (label 1 − y): an abrupt change of concept that makes most old
+ * answers wrong, then the same slow rotation. Batches of 10.
+ * Model: `dense(16) → relu → dense(2)`, cross-entropy, SGD lr 0.05, trained test-then-train
+ * by `prequential` (`window` 200: the windowed accuracy is over the last 200 samples).
  *
- * Reaction (`boost`, written inline as an ordinary callback on the event stream, since the
- * drift detectors are another issue): after the first full window, keep the best windowed
- * accuracy seen; when the windowed accuracy falls 10 points below it, multiply the rate by
- * 10 for the next 1000 samples, then restore it and start a new reference.
+ * Handling: `driftDetector` on the batch loss with a detector (ADWIN, Page-Hinkley, or DDM
+ * on the batch error rate), followed by `onDrift(boostLearningRate({ factor: 10, steps: 50 }))`
+ * (rate ×10 for the 50 steps = 500 samples after each drift).
  *
- * Measured per run (`boosts_at`: the samples at which the reaction fired, i.e. its detection delay after t0): `pre`, the windowed accuracy at `t0` (the last 500 samples before the
- * drift); `min`, the lowest windowed accuracy after it; `recovery`, the samples after `t0`
- * until the windowed accuracy, having fallen more than 5 points below `pre`, is back within
- * 5 points of it (null if it never comes back within the run). A window of W samples keeps
- * the post-drift mistakes for W samples, so recovery ≥ (samples to re-learn) + (part of) W;
- * `recovery_faded` applies the same rule to the faded accuracy.
+ * Measured per run: `pre`, the windowed accuracy just before `t0`; `min`, its lowest value
+ * after `t0`; `recovery`, the samples after `t0` until the windowed accuracy, having fallen
+ * more than `tolerance` (5 points) below `pre`, is back within `tolerance` of `pre` (null
+ * when it never comes back in the run); `drifts`, the samples at which drift events fired
+ * (the first at or after `t0` gives the detection delay). The window keeps the post-change
+ * mistakes for `window` samples, so a recovery is at least about (samples to re-learn) + part
+ * of the window, for both arms alike.
  *
- * Run: `npx tsx bench/prequential-drift.ts` (about 15 s). One JSON line per run, then
- * one summary line per (drift, reaction) with medians over the seeds.
+ * Run: `npx tsx bench/prequential-drift.ts [seeds=5]` (about 20 s). One JSON line per run,
+ * then one summary line per handling with medians over the seeds. The test
+ * test/streams/online/prequential-drift.test.ts runs the same measurement on 3 seeds.
  */
-import { type MonoTypeOperatorFunction, filter, lastValueFrom, tap, toArray } from 'rxjs';
-import { Rng, tensor } from '../src/ops/index.js';
+import { pathToFileURL } from 'node:url';
+import { type MonoTypeOperatorFunction, type Observable, concat, filter, lastValueFrom, map, toArray } from 'rxjs';
 import { crossEntropy, dense, relu, sequential, sgd } from '../src/models/index.js';
-import { fromPull } from '../src/streams/sources/pull.js';
+import { tensor } from '../src/ops/index.js';
+import { batch } from '../src/streams/batch.js';
+import { driftDetector } from '../src/callbacks/drift-detector.js';
 import type { BatchEndEvent, TrainEvent } from '../src/streams/train/events.js';
+import type { Batch } from '../src/streams/types.js';
+import type { DetectorFactory, TrainDriftEvent } from '../src/streams/online/drift.js';
+import { Adwin } from '../src/streams/online/adwin.js';
+import { Ddm } from '../src/streams/online/ddm.js';
+import { PageHinkley } from '../src/streams/online/page-hinkley.js';
+import { type DriftAction, boostLearningRate, onDrift } from '../src/streams/online/on-drift.js';
 import { prequential } from '../src/streams/online/prequential.js';
+import { rotatingHyperplane } from '../src/streams/online/generators/rotating-hyperplane.js';
 
-type Drift = 'flip' | 'rotate';
-type Reaction = 'none' | 'boost';
-
-const T0 = 5000;
-const SAMPLES = 12_000;
-const BATCH = 10;
-const WINDOW = 500;
-const ALPHA = 0.998;
-const LR = 0.05;
-const BOOST = { factor: 10, samples: 1000, drop: 0.1 };
-const SEEDS = [1, 2, 3, 4, 5];
-
-/** The drifting stream: demand-driven, replayed from its seed on each subscription. */
-function drifting(drift: Drift, seed: number) {
-  return fromPull(function* () {
-    const rng = new Rng(seed);
-    for (let t = 0; t < SAMPLES; t += BATCH) {
-      const xs = Array.from({ length: 2 * BATCH }, () => rng.uniform() * 2 - 1);
-      const ys = Array.from({ length: BATCH }, (_, j) => {
-        const [x0, x1] = [xs[2 * j], xs[2 * j + 1]];
-        if (t + j < T0) return x0 + x1 > 0 ? 1 : 0;
-        if (drift === 'flip') return x0 + x1 < 0 ? 1 : 0;
-        return x1 - x0 > 0 ? 1 : 0;
-      });
-      yield { x: tensor(xs, [BATCH, 2]), y: tensor(ys), size: BATCH };
-    }
-  });
+/** The stream and learner of one measurement. */
+export interface DriftSetup {
+  readonly t0: number;
+  readonly samples: number;
+  readonly dims: number;
+  readonly batchSize: number;
+  readonly window: number;
+  readonly lr: number;
+  /** How close (in accuracy) to the pre-drift level counts as recovered. */
+  readonly tolerance: number;
 }
 
-/** Raise the rate for a while after the windowed accuracy drops 10 points below its best. */
-function boostOnDrop(baseLr: number, triggers: number[]): MonoTypeOperatorFunction<TrainEvent> {
-  let reference = -Infinity;
-  let boostedUntil = -1;
-  let samples = 0;
-  return (source) =>
-    source.pipe(
-      tap((event) => {
-        if (event.type !== 'batchEnd') return;
-        samples += event.size;
-        const accuracy = event.logs.window_accuracy;
-        const optimizer = event.context.optimizer;
-        if (boostedUntil >= 0) {
-          if (samples < boostedUntil) return;
-          optimizer.lr = baseLr;
-          boostedUntil = -1;
-          reference = accuracy;
-          return;
-        }
-        if (samples < WINDOW) return;
-        reference = Math.max(reference, accuracy);
-        if (accuracy < reference - BOOST.drop) {
-          optimizer.lr = baseLr * BOOST.factor;
-          triggers.push(samples);
-          boostedUntil = samples + BOOST.samples;
-        }
-      }),
-    );
+export const defaultSetup: DriftSetup = { t0: 6000, samples: 14_000, dims: 5, batchSize: 10, window: 200, lr: 0.05, tolerance: 0.05 };
+
+/** A drift handling: a detector (on the batch loss, or on the batch error rate) and a reaction; `none` has neither. */
+export interface Handling {
+  readonly name: string;
+  readonly create?: DetectorFactory;
+  /** What the detector watches: the batch's loss, or its error rate (for DDM). @default 'loss' */
+  readonly on?: 'loss' | 'error';
+  readonly action?: () => DriftAction;
 }
 
-/** Samples after T0 until `series` (per batch) is back within 5 points of `pre` after falling below it; null if never. */
-function recovery(series: readonly number[], pre: number): number | null {
-  const first = T0 / BATCH; // index of the first batch after the drift
-  let fell = false;
-  for (let i = first; i < series.length; i++) {
-    if (series[i] < pre - 0.05) fell = true;
-    else if (fell) return (i + 1) * BATCH - T0;
-  }
-  return fell ? null : 0;
+export const handlings: readonly Handling[] = [
+  { name: 'none' },
+  { name: 'adwin + boost lr', create: () => new Adwin({ delta: 0.002, direction: 'increase', clock: 8 }), action: () => boostLearningRate({ factor: 10, steps: 50 }) },
+  { name: 'pageHinkley + boost lr', create: () => new PageHinkley({ delta: 0.05, lambda: 5, alpha: 1, minInstances: 50 }), action: () => boostLearningRate({ factor: 10, steps: 50 }) },
+  { name: 'ddm(error) + boost lr', create: () => new Ddm({ minInstances: 100 }), on: 'error', action: () => boostLearningRate({ factor: 10, steps: 50 }) },
+];
+
+/** The stream: one rotating hyperplane until `t0`, then another (an abrupt change), in batches. */
+export function hyperplaneWithChange(setup: DriftSetup, seed: number): Observable<Batch> {
+  const common = { dims: setup.dims, driftSpeed: 0.001, noise: 0.05 };
+  return concat(
+    rotatingHyperplane({ ...common, seed: 2 * seed + 1, count: setup.t0 }),
+    rotatingHyperplane({ ...common, seed: 2 * seed + 2, count: setup.samples - setup.t0 }).pipe(map((s) => ({ x: s.x, y: tensor(1 - s.y.item()) }))),
+  ).pipe(batch(setup.batchSize));
 }
 
-async function measure(drift: Drift, reaction: Reaction, seed: number) {
-  const model = sequential([dense(16), relu(), dense(2)], { inputShape: [2], seed });
-  const optimizer = sgd(model, { lr: LR });
-  const triggers: number[] = [];
-  const started = performance.now();
+/** What `measureRecovery` reports for one run. */
+export interface RecoveryFigures {
+  readonly handling: string;
+  readonly seed: number;
+  readonly pre: number;
+  readonly min: number;
+  readonly recovery: number | null;
+  readonly drifts: number[];
+  readonly finalWindow: number;
+}
+
+/** Runs the stream prequentially with `handling` and measures the drop at `t0` and the recovery. */
+export async function measureRecovery(setup: DriftSetup, handling: Handling, seed: number): Promise<RecoveryFigures> {
+  const model = sequential([dense(16), relu(), dense(2)], { inputShape: [setup.dims], seed });
+  const optimizer = sgd(model, { lr: setup.lr });
+  const drifts: number[] = [];
+  const react: MonoTypeOperatorFunction<TrainEvent | TrainDriftEvent> =
+    handling.create === undefined || handling.action === undefined
+      ? (s) => s
+      : (s) => s.pipe(driftDetector(handling.create!, { on: handling.on === 'error' ? batchErrorRate() : 'loss' }), onDrift(handling.action!()));
   const events = (await lastValueFrom(
-    drifting(drift, 1000 + seed).pipe(
-      prequential({ model, loss: crossEntropy, optimizer, metrics: ['accuracy'], window: WINDOW, alpha: ALPHA, reportEvery: 1000 }),
-      reaction === 'boost' ? boostOnDrop(LR, triggers) : (s) => s,
+    hyperplaneWithChange(setup, seed).pipe(
+      prequential({ model, loss: crossEntropy, optimizer, metrics: ['accuracy'], window: setup.window, reportEvery: setup.window }),
+      react,
+      filter((e): e is BatchEndEvent | TrainDriftEvent => e.type === 'batchEnd' || e.type === 'drift'),
+      map((e) => {
+        if (e.type === 'drift') drifts.push((e.position + 1) * setup.batchSize);
+        return e;
+      }),
       filter((e): e is BatchEndEvent => e.type === 'batchEnd'),
       toArray(),
     ),
   )) as BatchEndEvent[];
   const windowed = events.map((e) => e.logs.window_accuracy);
-  const faded = events.map((e) => e.logs.faded_accuracy);
-  const at = T0 / BATCH - 1;
+  const at = setup.t0 / setup.batchSize - 1;
   const pre = windowed[at];
   return {
-    bench: 'prequential-drift',
-    drift,
-    reaction,
+    handling: handling.name,
     seed,
     pre: round(pre),
     min: round(Math.min(...windowed.slice(at + 1))),
-    recovery: recovery(windowed, pre),
-    recovery_faded: recovery(faded, faded[at]),
-    boosts_at: triggers,
-    final_window: round(windowed.at(-1)!),
-    final_running: round(events.at(-1)!.logs.accuracy),
-    ms: Math.round(performance.now() - started),
+    recovery: recovery(windowed, pre, setup),
+    drifts,
+    finalWindow: round(windowed.at(-1)!),
   };
 }
 
+/**
+ * The batch's error rate, from the running accuracy after it and after the batch before
+ * (prequential logs hold the running, windowed and faded accuracy, not the batch's own):
+ * DDM's input. One per run: it keeps the previous count.
+ */
+function batchErrorRate(): (event: BatchEndEvent) => number {
+  let correctBefore = 0;
+  return (event) => {
+    const correct = event.logs.accuracy * event.context.position().samples;
+    const errors = event.size - Math.round(correct - correctBefore);
+    correctBefore = correct;
+    return Math.min(1, Math.max(0, errors / event.size));
+  };
+}
+
+/** Samples after t0 until `series` (per batch) is back within `tolerance` of `pre` after falling below it; null if never. */
+function recovery(series: readonly number[], pre: number, setup: DriftSetup): number | null {
+  const first = setup.t0 / setup.batchSize;
+  let fell = false;
+  for (let i = first; i < series.length; i++) {
+    if (series[i] < pre - setup.tolerance) fell = true;
+    else if (fell) return (i + 1) * setup.batchSize - setup.t0;
+  }
+  return fell ? null : 0;
+}
+
 const round = (v: number) => Number(v.toFixed(4));
-const median = (xs: readonly (number | null)[]) => {
+
+/** The median, with null (never recovered) counted as +∞. */
+export function median(xs: readonly (number | null)[]): number | null {
   const s = xs.map((x) => x ?? Infinity).sort((a, b) => a - b);
   const m = s[Math.floor(s.length / 2)];
   return Number.isFinite(m) ? m : null;
-};
+}
 
-for (const drift of ['flip', 'rotate'] as const) {
-  for (const reaction of ['none', 'boost'] as const) {
-    const runs = [];
-    for (const seed of SEEDS) {
-      const result = await measure(drift, reaction, seed);
-      console.log(JSON.stringify(result));
+async function main(): Promise<void> {
+  const seeds = Array.from({ length: Number(process.argv[2] ?? 5) }, (_, i) => i + 1);
+  for (const handling of handlings) {
+    const runs: RecoveryFigures[] = [];
+    for (const seed of seeds) {
+      const started = performance.now();
+      const result = await measureRecovery(defaultSetup, handling, seed);
+      console.log(JSON.stringify({ bench: 'prequential-drift', ...result, ms: Math.round(performance.now() - started) }));
       runs.push(result);
     }
-    console.log(JSON.stringify({
-      bench: 'prequential-drift/summary', drift, reaction, seeds: SEEDS.length, window: WINDOW, t0: T0,
-      median_pre: median(runs.map((r) => r.pre)),
-      median_min: median(runs.map((r) => r.min)),
-      median_recovery: median(runs.map((r) => r.recovery)),
-      median_recovery_faded: median(runs.map((r) => r.recovery_faded)),
-      not_recovered: runs.filter((r) => r.recovery === null).length,
-    }));
+    const delays = runs.map((r) => r.drifts.find((s) => s >= defaultSetup.t0)).map((s) => (s === undefined ? null : s - defaultSetup.t0));
+    console.log(
+      JSON.stringify({
+        bench: 'prequential-drift/summary',
+        stream: 'rotatingHyperplane dims 5, abrupt change at t0',
+        handling: handling.name,
+        seeds: seeds.length,
+        t0: defaultSetup.t0,
+        window: defaultSetup.window,
+        tolerance: defaultSetup.tolerance,
+        median_pre: median(runs.map((r) => r.pre)),
+        median_min: median(runs.map((r) => r.min)),
+        median_recovery: median(runs.map((r) => r.recovery)),
+        recoveries: runs.map((r) => r.recovery),
+        not_recovered: runs.filter((r) => r.recovery === null).length,
+        median_detection_delay: handling.create === undefined ? null : median(delays),
+        false_alarms_before_t0: runs.reduce((n, r) => n + r.drifts.filter((s) => s < defaultSetup.t0).length, 0),
+      }),
+    );
   }
 }
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

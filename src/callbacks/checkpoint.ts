@@ -1,19 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { type MonoTypeOperatorFunction, Observable, asyncScheduler, concatMap, defer, finalize, map, of } from 'rxjs';
+import { resolve } from 'node:path';
+import { type MonoTypeOperatorFunction, asyncScheduler, concatMap, defer, finalize, map, of } from 'rxjs';
 import { ArgumentError } from '../ops/index.js';
 import type { CheckpointEvent, Logs, TrainEvent } from '../streams/index.js';
-import {
-  CHECKPOINT_FILES,
-  type CheckpointEntry,
-  type CheckpointSnapshot,
-  TEMP_PREFIX,
-  checkpointName,
-  encodeCheckpoint,
-  encodeManifest,
-  scanCheckpoints,
-} from './checkpoint-format.js';
+import { type CheckpointSnapshot, encodeCheckpoint } from './checkpoint-format.js';
+import { type WriteTurn, save, takeTurn } from './checkpoint-write.js';
 import {
   type MonitorMode,
   checkMonitorOptions,
@@ -25,6 +15,7 @@ import {
   readMonitored,
   releaseState,
 } from './monitor.js';
+import { EmissionCopies } from './checkpoint-copies.js';
 
 /** When `checkpoint` saves: after every epoch, every `n` epochs, every `n` optimizer steps, or at the first batch after `ms` milliseconds. */
 export type CheckpointEvery = 'epoch' | { readonly epochs: number } | { readonly steps: number } | { readonly ms: number };
@@ -92,7 +83,11 @@ export interface CheckpointState {
  * durable, followed at once by a `checkpoint` event with the directory's path.
  *
  * Training does not wait for the write: it goes on from where the copy was taken, so
- * checkpointing never changes the weights; the events in between wait, in order. So place
+ * checkpointing never changes the weights; the events in between wait, in order. A callback
+ * after a `checkpoint` therefore sees events late; a second `checkpoint` there still copies
+ * the state as it stood right after its trigger event (the first `checkpoint` an event
+ * reaches takes the copies of all the run's checkpoints), and the saves of one run are
+ * written one at a time, so several may share a directory. So place
  * `checkpoint` after the callbacks that act on the run (schedules, early stopping): they see
  * events on time, and the state they keep is saved as it stands after the trigger event.
  * Copies waiting to be written stay in memory, one per trigger; if a save takes longer than
@@ -149,7 +144,9 @@ export function checkpoint(opts: CheckpointOptions): MonoTypeOperatorFunction<Tr
         lastTrigger = now;
         return true;
       };
-      const snapshotIfDue = (event: TrainEvent): CheckpointSnapshot | null => {
+      // Turns of copies taken and not yet written: ended on teardown so later writes of the run go on.
+      const open = new Set<WriteTurn>();
+      const snapshotIfDue = (event: TrainEvent): { snapshot: CheckpointSnapshot; turn: WriteTurn } | null => {
         if (settings.saveBestOnly && best === undefined) {
           best = claimState('checkpoint', settings.name, event.context, holder, () => ({ best: null }), isCheckpointState);
         }
@@ -160,21 +157,36 @@ export function checkpoint(opts: CheckpointOptions): MonoTypeOperatorFunction<Tr
           if (!isImprovement(value, best.best, 0, settings.direction)) return null;
           best.best = value;
         }
-        return snapshot(event, settings.monitor, logs);
+        const copy = snapshot(event, settings.monitor, logs);
+        const taken = takeTurn(event.context);
+        const turn: WriteTurn = {
+          ready: taken.ready,
+          finish: () => {
+            open.delete(turn);
+            taken.finish();
+          },
+        };
+        open.add(turn);
+        return { snapshot: copy, turn };
       };
+      const copies = new EmissionCopies(snapshotIfDue);
       return source.pipe(
-        map((event) => ({ event, saved: snapshotIfDue(event) })),
+        map((event) => ({ event, saved: copies.take(event) })),
         concatMap(({ event, saved }) => {
           if (saved === null) return of(event);
           const keep = settings.saveBestOnly ? 1 : settings.keepLast;
-          return save(settings.dir, saved, keep).pipe(
+          return save(saved.turn, settings.dir, saved.snapshot, keep).pipe(
             concatMap((path) => {
               const done: CheckpointEvent = { type: 'checkpoint', epoch: event.epoch, step: event.step, context: event.context, path };
               return of<TrainEvent[]>(event, done);
             }),
           );
         }),
-        finalize(() => releaseState(best, holder)),
+        finalize(() => {
+          copies.release();
+          for (const turn of [...open]) turn.finish();
+          releaseState(best, holder);
+        }),
       );
     });
 }
@@ -205,110 +217,6 @@ function snapshot(event: TrainEvent, monitor: string, logs: Logs): CheckpointSna
     model: typeof model.toJSON === 'function' ? model.toJSON() : null,
     monitor: { name: monitor, value: typeof value === 'number' ? value : null },
   });
-}
-
-/** Writes and commits `snapshot`, emitting its directory; unsubscribing abandons the write and removes its temp directory. */
-function save(dir: string, snapshot: CheckpointSnapshot, keep: number): Observable<string> {
-  return new Observable<string>((subscriber) => {
-    const abort = new AbortController();
-    writeCheckpoint(dir, snapshot, keep, abort.signal).then(
-      (path) => {
-        subscriber.next(path);
-        subscriber.complete();
-      },
-      (error: unknown) => subscriber.error(error),
-    );
-    return () => abort.abort();
-  });
-}
-
-async function writeCheckpoint(dir: string, snapshot: CheckpointSnapshot, keep: number, signal: AbortSignal): Promise<string> {
-  try {
-    return await commit(dir, snapshot, keep, signal);
-  } catch (error) {
-    if (signal.aborted) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`checkpoint: saving step ${snapshot.step} (epoch ${snapshot.epoch}) in ${dir} failed: ${reason}`, { cause: error });
-  }
-}
-
-/**
- * Builds the checkpoint in a temp directory (each file written and fsynced, the manifest
- * last), fsyncs it, renames it into place and fsyncs `dir`; then deletes what `keep` drops.
- * Leftovers of interrupted saves are removed first. On failure the temp directory goes.
- */
-async function commit(dir: string, snapshot: CheckpointSnapshot, keep: number, signal: AbortSignal): Promise<string> {
-  const created = await fs.mkdir(dir, { recursive: true });
-  if (created !== undefined) await syncDirectory(dirname(created));
-  const scan = await scanCheckpoints(dir);
-  for (const leftover of scan.leftovers) await removeDirectory(leftover);
-  const taken = new Set([...scan.names].filter((name) => !scan.leftovers.includes(join(dir, name))));
-  const sequence = (scan.committed.at(-1)?.sequence ?? 0) + 1;
-  const name = checkpointName(snapshot.step, taken);
-  const temp = join(dir, `${TEMP_PREFIX}${name.slice('ckpt-'.length)}-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const target = join(dir, name);
-  await fs.mkdir(temp);
-  let committed = false;
-  try {
-    for (const [file, bytes] of Object.entries(snapshot.files)) {
-      signal.throwIfAborted();
-      await writeDurable(join(temp, file), bytes);
-    }
-    signal.throwIfAborted();
-    await writeDurable(join(temp, CHECKPOINT_FILES.manifest), encodeManifest(snapshot, sequence));
-    await syncDirectory(temp);
-    signal.throwIfAborted();
-    await fs.rename(temp, target);
-    committed = true;
-  } finally {
-    if (!committed) await removeDirectory(temp).catch(() => undefined);
-  }
-  await syncDirectory(dir);
-  await prune(scan.committed, keep - 1);
-  return target;
-}
-
-/** Deletes all but the newest `keep` of `older` (oldest first): renamed out of sight first, so none is ever half-deleted under its name. */
-async function prune(older: readonly CheckpointEntry[], keep: number): Promise<void> {
-  const drop = older.slice(0, Math.max(0, older.length - keep));
-  for (const entry of drop) {
-    const trash = join(dirname(entry.path), `${TEMP_PREFIX}deleted-${entry.name.slice('ckpt-'.length)}-${randomBytes(4).toString('hex')}`);
-    try {
-      await fs.rename(entry.path, trash);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
-    }
-    await removeDirectory(trash);
-  }
-}
-
-async function writeDurable(path: string, bytes: Uint8Array): Promise<void> {
-  const file = await fs.open(path, 'wx');
-  try {
-    await file.writeFile(bytes);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-}
-
-async function removeDirectory(path: string): Promise<void> {
-  await fs.rm(path, { recursive: true, force: true });
-}
-
-/** fsyncs a directory so the entries created or renamed in it are durable. */
-async function syncDirectory(path: string): Promise<void> {
-  if (process.platform === 'win32') return; // Windows cannot open a directory for fsync
-  const handle = await fs.open(path, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'ENOTSUP') throw error; // file systems without directory fsync
-  } finally {
-    await handle.close();
-  }
 }
 
 function isCheckpointState(value: unknown): value is CheckpointState {

@@ -7,6 +7,7 @@ import { inEpoch } from '../epoch-context.js';
 import type { FitPosition, Logs, TrainContext, TrainEvent } from '../train/events.js';
 import { type LossFunction, type TrainStepOptions, checkTrainOptions, runStep } from '../train/train-step.js';
 import { type SampleMetric, type SampleMetricSpec, WindowedMean, checkWindowOptions, createSampleMetrics } from './windowed-metrics.js';
+import { markPrequentialRun } from './prequential-run.js';
 
 /** Options of `prequential`. */
 export interface PrequentialOptions {
@@ -72,6 +73,8 @@ const STREAM_KEY = '$stream';
  * `lossSum` is the sum of the prequential loss, and `metrics` holds each tracker's state
  * (its window included) and, under `$stream`, the batches of the open pseudo-epoch.
  * Resuming from it continues every log as the uninterrupted run would (see `resumeSource`).
+ * On a Redis stream, `ackOnCheckpoint` after it makes the updates exactly-once across
+ * crashes: resume with `resumeSource: 'continue'` (the stream is not replayed).
  *
  * The source is subscribed once, inside `inEpoch(0)`, and consumed with back-pressure like
  * `fit`'s training data (`paced`): it is paused while a batch is tested and trained, and
@@ -140,6 +143,7 @@ export function prequential(opts: PrequentialOptions): OperatorFunction<Batch, T
           },
         }),
       };
+      markPrequentialRun(context, { startSamples: samples, startBatches: batches, resumeSource, sourceEpoch: 0 });
       const logs = (): Logs => Object.assign(loss.logs(), ...scored.map((t) => t.logs()));
       const startEpoch = (): void => {
         epochOpen = true;
