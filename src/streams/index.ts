@@ -21,6 +21,7 @@ export { xor, type XorOptions } from './sources/xor.js';
 export { spirals, type SpiralsOptions } from './sources/spirals.js';
 export { blobs, type BlobsOptions } from './sources/blobs.js';
 export { sineSequence, type SineSequenceOptions } from './sources/sine-sequence.js';
+export { addingProblem, type AddingProblemOptions } from './sources/adding-problem.js';
 export { mnist, type MnistOptions } from './sources/mnist.js';
 export { fromArray } from './sources/from-array.js';
 export { fromTensors } from './sources/from-tensors.js';
