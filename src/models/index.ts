@@ -145,3 +145,4 @@ export {
 } from './layers/recurrent/recurrent.js';
 export { rnnCell, lstmCell, gruCell, type CellWeights, type LstmState, type RnnActivation } from './layers/recurrent/cells.js';
 export { rnnStep, lstmStep, gruStep, fusedRnnCell, fusedLstmCell, fusedGruCell, type StepWeights, type StepOptions } from './layers/recurrent/fused-cells.js';
+export { sequenceModel, SequenceModel, type SequenceModelOptions, type SequenceOutput, type SequenceState } from './sequence-model.js';
