@@ -69,3 +69,4 @@ function runScript(script: string, args: string[] = []): void {
 
 runScript('bench/kernels.ts', ['3']);
 runScript('bench/online-throughput.ts');
+runScript('bench/training/index.ts');
