@@ -18,6 +18,7 @@
  */
 import { gemmWasmBase64, gemmWasmMaximumPages } from './kernels.generated.js';
 import { type WasmMemory, type WasmModule, wasmApi } from './wasm-api.js';
+import { gemmThreads, parallelGemm } from './parallel-gemm.js';
 
 /** The functions the WASM module exports. Pointers are byte addresses; flags are 0 or 1. */
 export interface GemmWasmExports {
@@ -157,13 +158,16 @@ export function runGemm(
   transB: boolean,
   accumulate: boolean,
 ): boolean {
-  const layout = gemmLayout(m, k, n);
+  const parts = gemmThreads(m, k, n);
+  const layout = gemmLayout(m, k, n, parts);
   if (!reserveBytes(layout.end)) return false;
   const heap = heapF32();
   heap.set(a.subarray(aOffset, aOffset + m * k), layout.a >> 2);
   heap.set(b.subarray(bOffset, bOffset + k * n), layout.b >> 2);
   if (accumulate) heap.set(out.subarray(outOffset, outOffset + m * n), layout.out >> 2);
-  gemmWasm().exports.gemm(
+  if (parts > 1) parallelGemm(layout, m, k, n, transA, transB, accumulate, parts);
+  else
+    gemmWasm().exports.gemm(
     layout.a,
     layout.b,
     layout.out,
