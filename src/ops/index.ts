@@ -52,3 +52,4 @@ export { mean, max, min, argmax, argmin } from './reduce.js';
 export { logSumExp } from './log-sum-exp.js';
 export { variance, type VarianceOptions } from './variance.js';
 export { setKernelBackend, getKernelBackend, type KernelBackend } from './kernels/backend.js';
+export { setKernelThreads, getKernelThreads } from './kernels/threads/config.js';
