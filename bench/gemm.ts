@@ -1,8 +1,8 @@
 /**
- * Single-thread GEMM throughput, one JSON line per measurement:
+ * GEMM throughput, one JSON line per measurement (one thread unless `threads` says otherwise):
  *
- * - `{"bench":"gemm","kernel":"wasm-simd"|"ts-fast"|"reference","n","threads":1,"gflops"}`:
- *   square `n×n` products (`A·B`), `n` = 256, 512, 1024, at `2n³` flops over the best time of
+ * - `{"bench":"gemm","kernel":"wasm-simd"|"ts-fast"|"reference","n","threads","gflops"}`:
+ *   square `n×n` products (`wasm-simd` also on every core, `threads` > 1, through the pool) (`A·B`), `n` = 256, 512, 1024, at `2n³` flops over the best time of
  *   several repetitions after a warm-up. `wasm-simd` is the public WASM `gemm`, operand copies
  *   included; its line also gives `peakFraction`, the share of the SIMD peak below. Every line
  *   also has `cpuGflops`, the same rate over the best CPU time of the process.
@@ -22,6 +22,8 @@ import { gemm as tsGemm } from '../src/ops/kernels/fast/gemm.js';
 import { gemm as referenceGemm } from '../src/ops/kernels/matmul.js';
 import { gemm as wasmGemm } from '../src/ops/kernels/wasm/gemm.js';
 import { gemmLayout, gemmWasm, heapF32, reserveBytes, runGemm } from '../src/ops/kernels/wasm/runtime.js';
+import { availableParallelism } from 'node:os';
+import { setKernelThreads } from '../src/ops/kernels/threads/config.js';
 
 const round = (v: number, digits = 3) => Number(v.toFixed(digits));
 
@@ -79,6 +81,13 @@ function benchSquare(peak: { gflops: number; cpuGflops: number }): void {
           : {};
       const line = { bench: 'gemm', kernel, n, threads: 1, gflops: round(gflops, 2), cpuGflops: round(cpuGflops, 2) };
       console.log(JSON.stringify({ ...line, ...extra }));
+    }
+    const threads = availableParallelism();
+    if (threads > 1) {
+      setKernelThreads(threads);
+      const t = bestOf(() => wasmGemm(a, 0, b, 0, out, 0, n, n, n, false, false), n === 1024 ? 6 : 15);
+      setKernelThreads(1);
+      console.log(JSON.stringify({ bench: 'gemm', kernel: 'wasm-simd', n, threads, gflops: round((2 * n ** 3) / (t.ms * 1e6), 2) }));
     }
   }
 }
@@ -152,6 +161,7 @@ function benchCutoff(): void {
   }
 }
 
+setKernelThreads(1);
 const peak = peakGflops();
 const peakLine = { gflops: round(peak.gflops, 2), cpuGflops: round(peak.cpuGflops, 2) };
 console.log(JSON.stringify({ bench: 'gemm-peak', kernel: 'wasm-simd', threads: 1, ...peakLine }));
