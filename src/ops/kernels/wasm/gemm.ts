@@ -73,11 +73,7 @@ export function gemm(
   checkOperand('a', a, 'aOffset', aOffset, m * k);
   checkOperand('b', b, 'bOffset', bOffset, k * n);
   checkOperand('out', out, 'outOffset', outOffset, m * n);
-  if (m * k * n < wasmMinMultiplyAdds) {
-    tsGemm(a, aOffset, b, bOffset, out, outOffset, m, k, n, transA, transB, accumulate);
-    return;
-  }
-  if (!runGemm(a, aOffset, b, bOffset, out, outOffset, m, k, n, transA, transB, accumulate)) {
-    tsGemm(a, aOffset, b, bOffset, out, outOffset, m, k, n, transA, transB, accumulate);
-  }
+  // Small products, and operands that do not fit in WASM memory, run the TypeScript kernel.
+  const inWasm = m * k * n >= wasmMinMultiplyAdds && runGemm(a, aOffset, b, bOffset, out, outOffset, m, k, n, transA, transB, accumulate);
+  if (!inWasm) tsGemm(a, aOffset, b, bOffset, out, outOffset, m, k, n, transA, transB, accumulate);
 }
