@@ -1,5 +1,5 @@
 import { ArgumentError, Rng, ShapeError, Tensor, noGrad } from '../../ops/index.js';
-import type { RecurrentState, StatefulModel } from './tbptt.js';
+import type { RecurrentState, StatefulModel } from './tbptt-types.js';
 import { Vocabulary } from './tokenize.js';
 
 /** Options of `generate`. */

@@ -1,5 +1,5 @@
 import { ArgumentError, ShapeError, Tensor, slice, where } from '../../ops/index.js';
-import type { PlainPiece, PlainTensor, RecurrentState, StatefulOutput } from './tbptt.js';
+import type { PlainPiece, PlainTensor, RecurrentState, StatefulOutput } from './tbptt-types.js';
 
 /**
  * The pieces `tbptt` cuts a stream of windows into, and their plain (JSON) form for checkpoints.

@@ -2,7 +2,7 @@ import { type Observable, type OperatorFunction, Observable as RxObservable } fr
 import { ArgumentError, Tensor } from '../../ops/index.js';
 import { fromPull } from '../sources/pull.js';
 import type { Sample } from '../types.js';
-import type { SequenceBatch } from './tbptt.js';
+import type { SequenceBatch } from './tbptt-types.js';
 
 /** Options of `windows`. */
 export interface WindowsOptions {
