@@ -1,5 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { type MonoTypeOperatorFunction, concatMap, defer, finalize, from, ignoreElements, map, merge, of } from 'rxjs';
+import { type MonoTypeOperatorFunction, concatMap, defer, finalize, from, ignoreElements, merge, of } from 'rxjs';
 import { ArgumentError } from '../ops/index.js';
 import type { TrainEvent } from '../streams/index.js';
 

@@ -1,7 +1,7 @@
 import { record } from './autograd.js';
 import { ArgumentError, fmtShape } from './errors.js';
 import { copyBox } from './kernels/copy-box.js';
-import { sizeOf, stridesOf } from './shape.js';
+import { sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { test } from '@fast-check/vitest';
 import { backward, sum, tensor, zeros, ArgumentError, Tensor } from '../../src/ops/index.js';
 import { argmax, argmin, max, mean, min } from '../../src/ops/reduce.js';
 import { arbReduction, arbTensor, checkGradients } from '../../src/testing/index.js';

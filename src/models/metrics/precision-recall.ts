@@ -38,7 +38,7 @@ export abstract class ClassificationScore implements Metric<number> {
   private readonly matrix: ConfusionMatrix;
 
   constructor(
-    private readonly kind: string,
+    kind: string,
     options: ClassificationScoreOptions,
   ) {
     this.matrix = new ConfusionMatrix(options, kind, kind);

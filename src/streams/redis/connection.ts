@@ -73,7 +73,6 @@ export class RedisConnection {
   private readyCount = 0;
   private closing = false;
   private lostAt: number | null = null;
-  private attempts = 0;
   private lastError: Error | null = null;
   private gaveUp: RedisConnectionError | null = null;
 
@@ -161,14 +160,12 @@ export class RedisConnection {
     this.everReady = true;
     this.readyCount++;
     this.lostAt = null;
-    this.attempts = 0;
   }
 
   /** ioredis' retryStrategy: no retry before the first success or after close; then back-off within the budget. */
   private retryDelay(times: number): number | null {
     if (!this.everReady || this.closing) return null;
     this.lostAt ??= Date.now();
-    this.attempts = times;
     const delay = Math.min(50 * 2 ** Math.min(times - 1, 10), 1000);
     if (Date.now() - this.lostAt + delay > this.settings.retryBudgetMs) {
       const last = this.lastError === null ? '' : `; last error: ${this.lastError.message}`;

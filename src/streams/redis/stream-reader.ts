@@ -66,7 +66,7 @@ export class StreamReader implements AsyncIterator<StreamSample> {
   }
 
   private async start(): Promise<StreamSession> {
-    const { stream, group, consumer, startId } = this.settings;
+    const { stream, group, startId } = this.settings;
     const session = await this.lease.ready;
     try {
       await session.connection.call('XGROUP', 'CREATE', stream, group, startId, 'MKSTREAM');

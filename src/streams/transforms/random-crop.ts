@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, Tensor, type Rng } from '../../ops/index.js';
+import { ShapeError, Tensor, type Rng } from '../../ops/index.js';
 import { assertInt, fmtShape } from '../../ops/errors.js';
 import type { Transform } from '../augment.js';
 import { imageDims, readOptions } from './checks.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test as plain } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { test } from '@fast-check/vitest';
 import { ArgumentError, ShapeError, argmax, tensor, zeros } from '../../../src/ops/index.js';
 import { accuracy, topKAccuracy } from '../../../src/models/metrics/accuracy.js';
 import { arbClassBatches } from './batches.js';

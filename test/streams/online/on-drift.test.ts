@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { from, lastValueFrom, take, tap, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { ArgumentError, Rng, Tensor, deriveSeed, tensor } from '../../../src/ops/index.js';
+import { Rng, Tensor, deriveSeed, tensor } from '../../../src/ops/index.js';
 import { type Layer, adam, dense, relu, sequential, sgd, model as functional, type Optimizer } from '../../../src/models/index.js';
 import type { BatchEndEvent, TrainContext, TrainEvent } from '../../../src/streams/train/events.js';
 import type { TrainDriftEvent } from '../../../src/streams/online/drift.js';

@@ -13,7 +13,7 @@ import { fromRedisStream, streamBatch } from '../../../src/streams/redis/from-re
 import { ackOnCheckpoint, compareStreamIds, lastAppliedId, streamResume } from '../../../src/streams/redis/exactly-once.js';
 import { type RedisServer, startRedisServer } from '../../helpers/redis-server.js';
 import { decodeEntry, loss, makeModel, makeOptimizer, produce, referenceRun, weightBytes } from './fixtures/online-data.js';
-import { type AppliedBatch, allIds, finalWeights, lineage, pendingCount, tornCheckpoints } from './fixtures/verify.js';
+import { type AppliedBatch, finalWeights, lineage, pendingCount, tornCheckpoints } from './fixtures/verify.js';
 import { type LearnOptions, learn } from './fixtures/learner.js';
 
 let server: RedisServer;
