@@ -36,16 +36,15 @@ export { epochs, type Epoch, type EpochsOptions } from './epochs.js';
 export { prefetch } from './prefetch.js';
 export { parallelMap, type ParallelMapOptions } from './parallel-map.js';
 export { prequential, type PrequentialOptions } from './online/prequential.js';
+export { WindowedMean, type WindowedMeanOptions } from './online/windowed-mean.js';
 export {
-  WindowedMean,
   sampleAccuracy,
   sampleMse,
   sampleMae,
-  type WindowedMeanOptions,
   type SampleMetric,
   type SampleMetricSpec,
   type SampleAccuracyOptions,
-} from './online/windowed-metrics.js';
+} from './online/sample-metrics.js';
 export { Vocabulary, vocabulary, tokenize, type VocabularyKind, type VocabularyOptions, type VocabularyJSON } from './sequences/tokenize.js';
 export { windows, parallelWindows, type WindowsOptions, type ParallelWindowsOptions } from './sequences/windows.js';
 export {

@@ -6,7 +6,8 @@ import { paced } from '../consume.js';
 import { inEpoch } from '../epoch-context.js';
 import type { FitPosition, Logs, TrainContext, TrainEvent } from '../train/events.js';
 import { type LossFunction, type TrainStepOptions, checkTrainOptions, runStep } from '../train/train-step.js';
-import { type SampleMetric, type SampleMetricSpec, WindowedMean, checkWindowOptions, createSampleMetrics } from './windowed-metrics.js';
+import { type SampleMetric, type SampleMetricSpec, createSampleMetrics } from './sample-metrics.js';
+import { WindowedMean, checkWindowOptions } from './windowed-mean.js';
 import { markPrequentialRun } from './prequential-run.js';
 
 /** Options of `prequential`. */

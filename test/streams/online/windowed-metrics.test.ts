@@ -2,13 +2,8 @@ import { describe, expect, test as plain } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { ArgumentError, ShapeError, tensor } from '../../../src/ops/index.js';
 import { CheckpointError, metrics } from '../../../src/models/index.js';
-import {
-  WindowedMean,
-  createSampleMetrics,
-  sampleAccuracy,
-  sampleMae,
-  sampleMse,
-} from '../../../src/streams/online/windowed-metrics.js';
+import { WindowedMean } from '../../../src/streams/online/windowed-mean.js';
+import { createSampleMetrics, sampleAccuracy, sampleMae, sampleMse } from '../../../src/streams/online/sample-metrics.js';
 
 const runs = { numRuns: 40 };
 
