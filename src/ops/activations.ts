@@ -10,6 +10,7 @@
 import { ArgumentError, assertFinite } from './errors.js';
 import { record } from './autograd.js';
 import { unaryOp } from './elementwise.js';
+import { reluBackwardWasm, reluForwardWasm } from './kernels/wasm/elementwise.js';
 import { Tensor } from './tensor.js';
 import { toTensor, type TensorLike } from './tensor-like.js';
 
@@ -77,16 +78,19 @@ export function relu(x: TensorLike): Tensor {
   // infinities and signed zeros included.
   const input = toTensor('relu', 'x', x);
   const n = input.size;
-  const xBits = new Int32Array(input.data.buffer, input.data.byteOffset, n);
+  // Large tensors take the WASM SIMD loops of the fast kernels, which give the same bits.
   const ys = new Float32Array(n);
-  const yBits = new Int32Array(ys.buffer);
-  for (let i = 0; i < n; i++) yBits[i] = reluBits(xBits[i]);
+  if (!reluForwardWasm(input.data, ys)) {
+    const xBits = new Int32Array(input.data.buffer, input.data.byteOffset, n);
+    const yBits = new Int32Array(ys.buffer);
+    for (let i = 0; i < n; i++) yBits[i] = reluBits(xBits[i]);
+  }
   const out = new Tensor(ys, input.shape);
   return record('relu', out, [input], (g) => {
     const xs = input.data;
     const gs = g.data;
     const gx = new Float32Array(n);
-    for (let i = 0; i < n; i++) gx[i] = gs[i] * +(xs[i] > 0);
+    if (!reluBackwardWasm(xs, gs, gx)) for (let i = 0; i < n; i++) gx[i] = gs[i] * +(xs[i] > 0);
     return [new Tensor(gx, input.shape)];
   });
 }

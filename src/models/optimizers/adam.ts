@@ -1,5 +1,6 @@
 import { readOptions, requireAtLeast, requireUnit } from './hyperparameters.js';
 import { type ParameterSource, type Slots, Optimizer } from './optimizer.js';
+import { adamPlainWasm } from '../../ops/kernels/wasm/elementwise.js';
 
 /** Options of `adam` and `adamw`. */
 export interface AdamOptions {
@@ -142,6 +143,8 @@ export function adamPlainUpdate(
 ): void {
   const { beta1, beta2, eps } = rule;
   const { stepSize, inverseRoot2 } = stepScales(rule);
+  // Large parameters take the WASM SIMD loop of the fast kernels, which gives the same bits.
+  if (adamPlainWasm(theta, grad, m, v, { beta1, beta2, eps, stepSize, inverseRoot2 })) return;
   const keep1 = 1 - beta1;
   const keep2 = 1 - beta2;
   for (let i = 0; i < theta.length; i++) {

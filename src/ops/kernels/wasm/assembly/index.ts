@@ -11,6 +11,7 @@ import { microKernel } from './microkernel';
 import { packA, packB } from './pack';
 
 export { peakLoop, peakFlopsPerIteration } from './peak';
+export { adamPlain, reluBackward, reluForward } from './elementwise';
 
 /**
  * Bytes of scratch each concurrent `gemm` caller needs: `4·(MC·KC + KC·NC + MR·NR)` (packed block
