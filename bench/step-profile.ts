@@ -6,8 +6,9 @@
  *   dense(10)`, batch 64) and the MLP step (784-128-64-10 with ReLU, batch 64), each with
  *   cross-entropy and Adam, split into `zeroGrad`, `forward`, `loss`, `backward` and `update`,
  *   with samples/s for the whole step.
- * - `op`: each non-GEMM op of those steps alone (forward and, where it has one, forward plus
- *   backward), so a change to one op can be measured without the noise of a whole step.
+ * - `op`: each op of the LeNet step other than the dense layer's GEMM alone (forward and, where
+ *   it has one, forward plus backward), so a change to one op can be measured without the noise
+ *   of a whole step. The convolutions' backward gives both the input and the weight gradient.
  *
  * Every line is `{ "bench", "model" | "op", "params", "ms", ... }` with `ms` the median wall
  * time over `repeats` timed runs after a warm-up; the whole-step line adds the median CPU time
@@ -27,6 +28,7 @@ import {
   type Tensor,
   add,
   backward,
+  conv2d as conv2dOp,
   logSoftmax,
   maxPool2d as maxPool2dOp,
   randn,
@@ -152,6 +154,12 @@ function profileOps(repeats: number, rng: Rng): void {
   const bias8 = randn([8, 1, 1], rng);
   const bias128 = randn([128], rng);
   const labels = tensor(Array.from({ length: batch }, (_, i) => i % 10), [batch]);
+  const w1 = randn([8, 1, 5, 5], rng);
+  const w2 = randn([16, 8, 5, 5], rng);
+  w1.requiresGrad = true;
+  w2.requiresGrad = true;
+  profileOp('conv2d 8@5x5 pad 2 (no bias)', [batch, 1, 28, 28], (x) => conv2dOp(x, w1, { padding: 2 }), rng, repeats);
+  profileOp('conv2d 16@5x5 (no bias)', [batch, 8, 14, 14], (x) => conv2dOp(x, w2), rng, repeats);
   profileOp('relu', [batch, 8, 28, 28], reluOp, rng, repeats);
   profileOp('relu', [batch, 128], reluOp, rng, repeats);
   profileOp('maxPool2d 2x2', [batch, 8, 28, 28], (x) => maxPool2dOp(x, { kernelSize: 2 }), rng, repeats);

@@ -96,28 +96,41 @@ function firstViolation(actual: Float32Array, expected: Float32Array, magnitude:
   return null;
 }
 
+/** The three kernels under test: the fast entry points, or their TypeScript fallbacks. */
+interface Kernels {
+  conv2dForward: typeof fast.conv2dForward;
+  conv2dInputGrad: typeof fast.conv2dInputGrad;
+  conv2dWeightGrad: typeof fast.conv2dWeightGrad;
+}
+
+const fallback: Kernels = {
+  conv2dForward: fast.conv2dForwardFallback,
+  conv2dInputGrad: fast.conv2dInputGradFallback,
+  conv2dWeightGrad: fast.conv2dWeightGradFallback,
+};
+
 /** Fast forward against the reference: `C·kH·kW` products, plus the bias. */
-function forwardViolation(g: ConvGeometry, x: Float32Array, w: Float32Array, b: Float32Array | null) {
+function forwardViolation(g: ConvGeometry, x: Float32Array, w: Float32Array, b: Float32Array | null, impl: Kernels = fast) {
   const expected = reference.conv2dForward(x, w, b, g);
   const magnitude = reference.conv2dForward(abs(x), abs(w), b === null ? null : abs(b), g);
   const terms = g.inChannels * g.kernelHeight * g.kernelWidth + 1;
-  return firstViolation(fast.conv2dForward(x, w, b, g), expected, magnitude, terms);
+  return firstViolation(impl.conv2dForward(x, w, b, g), expected, magnitude, terms);
 }
 
 /** Fast input gradient against the reference: `K·kH·kW` products, plus col2im's float32 adds. */
-function inputGradViolation(g: ConvGeometry, gy: Float32Array, w: Float32Array) {
+function inputGradViolation(g: ConvGeometry, gy: Float32Array, w: Float32Array, impl: Kernels = fast) {
   const expected = reference.conv2dInputGrad(gy, w, g);
   const magnitude = reference.conv2dInputGrad(abs(gy), abs(w), g);
   const terms = (g.outChannels + 1) * g.kernelHeight * g.kernelWidth;
-  return firstViolation(fast.conv2dInputGrad(gy, w, g), expected, magnitude, terms);
+  return firstViolation(impl.conv2dInputGrad(gy, w, g), expected, magnitude, terms);
 }
 
 /** Fast weight gradient against the reference: `N·oH·oW` products, plus one rounding per sample. */
-function weightGradViolation(g: ConvGeometry, x: Float32Array, gy: Float32Array) {
+function weightGradViolation(g: ConvGeometry, x: Float32Array, gy: Float32Array, impl: Kernels = fast) {
   const expected = reference.conv2dWeightGrad(x, gy, g);
   const magnitude = reference.conv2dWeightGrad(abs(x), abs(gy), g);
   const terms = g.batch * (g.outHeight * g.outWidth + 1);
-  return firstViolation(fast.conv2dWeightGrad(x, gy, g), expected, magnitude, terms);
+  return firstViolation(impl.conv2dWeightGrad(x, gy, g), expected, magnitude, terms);
 }
 
 /** Random x, w, bias and output gradient for `g`, drawn from `seed`. */
@@ -194,5 +207,22 @@ describe('fast conv2d kernels', () => {
       expect(inputGradViolation(g, gy, w)).toBeNull();
       expect(weightGradViolation(g, x, gy)).toBeNull();
     }
+  });
+});
+
+describe('TypeScript fallback conv2d kernels (operands too big for the WASM memory)', () => {
+  test.prop([arbCase], runs)('for any conv config, fallback forward (with bias) equals the reference', ([g, seed]) => {
+    const { x, w, b } = operands(g, seed);
+    expect(forwardViolation(g, x, w, b, fallback)).toBeNull();
+  });
+
+  test.prop([arbCase], runs)('for any conv config, fallback input gradient equals the reference', ([g, seed]) => {
+    const { w, gy } = operands(g, seed);
+    expect(inputGradViolation(g, gy, w, fallback)).toBeNull();
+  });
+
+  test.prop([arbCase], runs)('for any conv config, fallback weight gradient equals the reference', ([g, seed]) => {
+    const { x, gy } = operands(g, seed);
+    expect(weightGradViolation(g, x, gy, fallback)).toBeNull();
   });
 });

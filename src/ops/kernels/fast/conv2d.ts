@@ -12,34 +12,44 @@
  * no unfolding: `x_n` is already its own column matrix. (Writing im2col straight into the GEMM's
  * packed panels, skipping the column buffer, was tried and measured no faster in V8.)
  *
- * The products run on the WASM SIMD GEMM (`../wasm/gemm.ts`; products too small to gain from it
- * go to the TypeScript GEMM of `./gemm.ts`).
+ * Batches run whole in the WASM module (`../wasm/conv2d.ts`: im2col, GEMM and col2im there, the
+ * samples split over the kernel threads). The loops below are the fallback for operands that do
+ * not fit in its memory; their products run on the WASM SIMD GEMM (`../wasm/gemm.ts`; products
+ * too small to gain from it go to the TypeScript GEMM of `./gemm.ts`).
  *
  * Precision: the GEMM sums in float32 and rounds into the output once per block of 256 terms, the bias
  * is added after the product, col2im adds overlapping taps in float32, and the weight gradient
- * sums the samples in float32. Results match the float64-accumulating reference to within the
+ * sums the samples in float32 (over threads: each thread's samples in order, then the threads'
+ * partial sums in thread order, so it depends on the thread count, within that bound). Results match the float64-accumulating reference to within the
  * usual float32 bound, `terms·2⁻²⁴·Σ|products|`, not bit for bit.
  */
 import { type ConvGeometry, addChannelBias } from '../conv2d.js';
+import { isPointwise, wasmConv2dForward, wasmConv2dInputGrad, wasmConv2dWeightGrad } from '../wasm/conv2d.js';
 import { gemm } from '../wasm/gemm.js';
 import { col2im, im2col } from './im2col.js';
 
-/** True when the column matrix of a sample is the sample itself (1×1 kernel, stride 1, no padding). */
-function isPointwise(g: ConvGeometry): boolean {
-  return (
-    g.kernelHeight === 1 &&
-    g.kernelWidth === 1 &&
-    g.stride[0] === 1 &&
-    g.stride[1] === 1 &&
-    g.padTop === 0 &&
-    g.padLeft === 0 &&
-    g.outHeight === g.height &&
-    g.outWidth === g.width
-  );
-}
-
 /** Forward pass, as the reference `conv2dForward`: `y` `[N, K, oH, oW]`; `bias` may be null. */
 export function conv2dForward(
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  g: ConvGeometry,
+): Float32Array {
+  return wasmConv2dForward(x, w, bias, g) ?? conv2dForwardFallback(x, w, bias, g);
+}
+
+/** Gradient with respect to the input, as the reference `conv2dInputGrad`: `dx` `[N, C, H, W]`. */
+export function conv2dInputGrad(gy: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
+  return wasmConv2dInputGrad(gy, w, g) ?? conv2dInputGradFallback(gy, w, g);
+}
+
+/** Gradient with respect to the weight, as the reference `conv2dWeightGrad`: `dw` `[K, C, kH, kW]`. */
+export function conv2dWeightGrad(x: Float32Array, gy: Float32Array, g: ConvGeometry): Float32Array {
+  return wasmConv2dWeightGrad(x, gy, g) ?? conv2dWeightGradFallback(x, gy, g);
+}
+
+/** `conv2dForward` one sample at a time in TypeScript, for operands too big for the WASM memory. */
+export function conv2dForwardFallback(
   x: Float32Array,
   w: Float32Array,
   bias: Float32Array | null,
@@ -59,8 +69,8 @@ export function conv2dForward(
   return y;
 }
 
-/** Gradient with respect to the input, as the reference `conv2dInputGrad`: `dx` `[N, C, H, W]`. */
-export function conv2dInputGrad(gy: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
+/** `conv2dInputGrad` one sample at a time in TypeScript, for operands too big for the WASM memory. */
+export function conv2dInputGradFallback(gy: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
   const { batch: N, inChannels: C, height: H, width: W, outChannels: K } = g;
   const R = C * g.kernelHeight * g.kernelWidth;
   const P = g.outHeight * g.outWidth;
@@ -77,8 +87,8 @@ export function conv2dInputGrad(gy: Float32Array, w: Float32Array, g: ConvGeomet
   return dx;
 }
 
-/** Gradient with respect to the weight, as the reference `conv2dWeightGrad`: `dw` `[K, C, kH, kW]`. */
-export function conv2dWeightGrad(x: Float32Array, gy: Float32Array, g: ConvGeometry): Float32Array {
+/** `conv2dWeightGrad` one sample at a time in TypeScript, for operands too big for the WASM memory. */
+export function conv2dWeightGradFallback(x: Float32Array, gy: Float32Array, g: ConvGeometry): Float32Array {
   const { batch: N, inChannels: C, height: H, width: W, outChannels: K } = g;
   const R = C * g.kernelHeight * g.kernelWidth;
   const P = g.outHeight * g.outWidth;

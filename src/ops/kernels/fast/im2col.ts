@@ -16,10 +16,11 @@ import type { ConvGeometry } from '../conv2d.js';
 
 /**
  * Range of output positions `o` in `[0, outSize)` whose tap lands inside `[0, size)`:
- * `0 ≤ o·stride − pad + tap < size`, with `tap = i·dilation`. Returns `[start, end)`.
+ * `0 ≤ o·stride − pad + tap < size`, with `tap = i·dilation`. Returns `[start, end)`, both in
+ * `[0, outSize]`, so the zero runs before `start` never spill past a row.
  */
 function validRange(outSize: number, size: number, stride: number, pad: number, tap: number): [number, number] {
-  const start = Math.max(0, Math.ceil((pad - tap) / stride));
+  const start = Math.min(outSize, Math.max(0, Math.ceil((pad - tap) / stride)));
   const end = Math.min(outSize, Math.floor((size - 1 + pad - tap) / stride) + 1);
   return [start, Math.max(start, end)];
 }

@@ -28,8 +28,11 @@ export function gemmThreads(m: number, k: number, n: number): number {
   return Math.max(1, Math.min(getKernelThreads(), byWork));
 }
 
-/** The pool over the GEMM module's memory, made on first use and again when the count changes. */
-function gemmPool(threads: number): WasmThreadPool {
+/**
+ * The pool over the WASM module's memory (any export of the module can run on it), made on
+ * first use and again when the thread count changes.
+ */
+export function kernelPool(threads: number): WasmThreadPool {
   if (pool === null || pool.threads !== threads) {
     void pool?.close();
     const { module, memory } = gemmWasm();
@@ -66,5 +69,5 @@ export function parallelGemm(
     const [rowBegin, rowEnd, colBegin, colEnd] = byRows ? [begin, end, 0, n] : [0, m, begin, end];
     jobs.push([layout.a, layout.b, layout.out, m, k, n, ...flags, rowBegin, rowEnd, colBegin, colEnd, layout.scratch[t]]);
   }
-  gemmPool(getKernelThreads()).parallelFor('gemm', jobs);
+  kernelPool(getKernelThreads()).parallelFor('gemm', jobs);
 }

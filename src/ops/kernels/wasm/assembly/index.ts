@@ -12,6 +12,8 @@ import { packA, packB } from './pack';
 
 export { peakLoop, peakFlopsPerIteration } from './peak';
 export { adamPlain, reluBackward, reluForward } from './elementwise';
+export { convForward, convInputGrad, convWeightGrad } from './conv';
+export { maxPool2x2 } from './pool';
 
 /**
  * Bytes of scratch each concurrent `gemm` caller needs: `4·(MC·KC + KC·NC + MR·NR)` (packed block
