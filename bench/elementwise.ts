@@ -20,6 +20,7 @@
 import { performance } from 'node:perf_hooks';
 import { relu, setKernelBackend, tensor } from '../src/ops/index.js';
 import { adamPlainUpdate } from '../src/models/optimizers/adam.js';
+import { reluBackward } from '../src/ops/kernels/elementwise.js';
 import { reluBackwardWasm } from '../src/ops/kernels/wasm/elementwise.js';
 import { gemmLayout, gemmWasm, heapF32, reserveBytes } from '../src/ops/kernels/wasm/runtime.js';
 
@@ -55,11 +56,6 @@ function random(n: number, scale: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * scale);
 }
 
-/** The TypeScript ReLU gradient loop of \`relu\`'s backward. */
-function reluBackwardTs(xs: Float32Array, gs: Float32Array, gx: Float32Array): void {
-  for (let i = 0; i < xs.length; i++) gx[i] = gs[i] * +(xs[i] > 0);
-}
-
 for (const n of [2 ** 16, 294_912, 2 ** 20]) {
   const x = random(n, 2);
   const g = random(n, 0.2);
@@ -81,7 +77,7 @@ for (const n of [2 ** 16, 294_912, 2 ** 20]) {
     emit('relu', n, variant, nsPerElement(n, () => relu(xt)), 2);
     emit('adam', n, variant, nsPerElement(n, () => adamPlainUpdate(adamState.theta, g, adamState.m, adamState.v, rule)), 7);
   }
-  emit('reluGrad', n, 'ts', nsPerElement(n, () => reluBackwardTs(x, g, out)), 3);
+  emit('reluGrad', n, 'ts', nsPerElement(n, () => reluBackward(x, g, out)), 3);
   emit('reluGrad', n, 'wasm', nsPerElement(n, () => reluBackwardWasm(x, g, out)), 3);
   emit('relu', n, 'wasm-resident', nsPerElement(n, () => kernels.reluForward(at[0], at[2], n)), 2);
   emit('reluGrad', n, 'wasm-resident', nsPerElement(n, () => kernels.reluBackward(at[0], at[1], at[2], n)), 3);

@@ -10,7 +10,7 @@
 import { ArgumentError, assertFinite } from './errors.js';
 import { record } from './autograd.js';
 import { unaryOp } from './elementwise.js';
-import { reluBackwardWasm, reluForwardWasm } from './kernels/wasm/elementwise.js';
+import { kernels } from './kernels/backend.js';
 import { Tensor } from './tensor.js';
 import { toTensor, type TensorLike } from './tensor-like.js';
 
@@ -71,38 +71,21 @@ export function tanh(x: TensorLike): Tensor {
  * ```
  */
 export function relu(x: TensorLike): Tensor {
-  // Written out rather than built with `unaryOp`: relu follows most layers of a network, and
-  // loops with neither a call nor a branch per element run about ten times faster (on
-  // activations of random sign a branch is mispredicted half the time). They compute exactly
-  // what `unaryOp('relu', x, (v) => Math.max(0, v), (v) => (v > 0 ? 1 : 0))` would, NaN,
-  // infinities and signed zeros included.
+  // A kernel rather than `unaryOp`: relu follows most layers of a network, and the kernel's
+  // loops (branch-free TypeScript, or WASM SIMD on the fast backend) run many times faster. They
+  // compute exactly what `unaryOp('relu', x, (v) => Math.max(0, v), (v) => (v > 0 ? 1 : 0))`
+  // would, NaN, infinities and signed zeros included.
   const input = toTensor('relu', 'x', x);
   const n = input.size;
-  // Large tensors take the WASM SIMD loops of the fast kernels, which give the same bits.
+  const k = kernels();
   const ys = new Float32Array(n);
-  if (!reluForwardWasm(input.data, ys)) {
-    const xBits = new Int32Array(input.data.buffer, input.data.byteOffset, n);
-    const yBits = new Int32Array(ys.buffer);
-    for (let i = 0; i < n; i++) yBits[i] = reluBits(xBits[i]);
-  }
+  k.reluForward(input.data, ys);
   const out = new Tensor(ys, input.shape);
   return record('relu', out, [input], (g) => {
-    const xs = input.data;
-    const gs = g.data;
     const gx = new Float32Array(n);
-    if (!reluBackwardWasm(xs, gs, gx)) for (let i = 0; i < n; i++) gx[i] = gs[i] * +(xs[i] > 0);
+    k.reluBackward(input.data, g.data, gx);
     return [new Tensor(gx, input.shape)];
   });
-}
-
-/**
- * `max(0, v)` on the float32 bit pattern of `v`: +0 (all bits clear) when the sign bit is set
- * and `v` is not NaN, else `v` unchanged. Masks instead of a comparison keep it branch-free.
- */
-function reluBits(bits: number): number {
-  const negative = bits >> 31; // all ones when the sign bit is set
-  const nan = (0x7f800000 - (bits & 0x7fffffff)) >> 31; // all ones for NaN: exponent all ones, mantissa not 0
-  return bits & ~(negative & ~nan);
 }
 
 /**

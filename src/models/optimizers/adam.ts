@@ -1,6 +1,6 @@
 import { readOptions, requireAtLeast, requireUnit } from './hyperparameters.js';
 import { type ParameterSource, type Slots, Optimizer } from './optimizer.js';
-import { adamPlainWasm } from '../../ops/kernels/wasm/elementwise.js';
+import { kernels } from '../../ops/kernels/backend.js';
 
 /** Options of `adam` and `adamw`. */
 export interface AdamOptions {
@@ -129,10 +129,9 @@ export function adamUpdate(
 }
 
 /**
- * `adamUpdate` without weight decay and AMSGrad, the common case, as a loop with no branch
- * and no re-read of what it just stored; it gives the same float32 results, bit for bit
- * (`Math.fround` is the rounding that storing into and reading back from `m` and `v` does).
- * @internal
+ * `adamUpdate` without weight decay and AMSGrad, the common case, on the kernel backend's
+ * `adamPlain` loop (TypeScript, or WASM SIMD on the fast backend); it gives the same float32
+ * results as `adamUpdate`, bit for bit. @internal
  */
 export function adamPlainUpdate(
   theta: Float32Array,
@@ -143,18 +142,7 @@ export function adamPlainUpdate(
 ): void {
   const { beta1, beta2, eps } = rule;
   const { stepSize, inverseRoot2 } = stepScales(rule);
-  // Large parameters take the WASM SIMD loop of the fast kernels, which gives the same bits.
-  if (adamPlainWasm(theta, grad, m, v, { beta1, beta2, eps, stepSize, inverseRoot2 })) return;
-  const keep1 = 1 - beta1;
-  const keep2 = 1 - beta2;
-  for (let i = 0; i < theta.length; i++) {
-    const g = grad[i];
-    const mi = Math.fround(beta1 * m[i] + keep1 * g);
-    const vi = Math.fround(beta2 * v[i] + keep2 * g * g);
-    m[i] = mi;
-    v[i] = vi;
-    theta[i] -= (stepSize * mi) / (Math.sqrt(vi) * inverseRoot2 + eps);
-  }
+  kernels().adamPlain(theta, grad, m, v, { beta1, beta2, eps, stepSize, inverseRoot2 });
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
  * The kernel backend switch: which implementation the ops (`matmul`, `conv2d`,
- * `convTranspose2d`) call for their GEMM and convolution kernels.
+ * `convTranspose2d`, `relu`, the `adam` optimizer) call for their GEMM, convolution and
+ * elementwise kernels.
  *
  * - `'fast'` (the default): the WASM SIMD GEMM of `./wasm/` (packed, cache-blocked, f32x4; tiny
  *   products go to the TypeScript GEMM of `./fast/`) and the im2col convolutions of `./fast/`
- *   built on it. Agrees with the reference within float32 rounding, not bit for bit.
+ *   built on it. Agrees with the reference within float32 rounding, not bit for bit. Its
+ *   elementwise loops (`./wasm/elementwise.ts`) give the reference's bits exactly.
  * - `'reference'`: the readable kernels in `./matmul.ts` and `./conv2d.ts`, which accumulate in
  *   float64; they are the specification the fast kernels are tested against.
  *
@@ -26,8 +28,10 @@
  */
 import { ArgumentError } from '../errors.js';
 import * as referenceConv from './conv2d.js';
+import * as referenceElementwise from './elementwise.js';
 import * as fastConv from './fast/conv2d.js';
 import { gemm as referenceGemm } from './matmul.js';
+import { adamPlainFast, reluBackwardFast, reluForwardFast } from './wasm/elementwise.js';
 import { gemm as wasmGemm } from './wasm/gemm.js';
 
 /** The names of the kernel implementations. */
@@ -39,6 +43,9 @@ export interface Kernels {
   readonly conv2dForward: typeof referenceConv.conv2dForward;
   readonly conv2dInputGrad: typeof referenceConv.conv2dInputGrad;
   readonly conv2dWeightGrad: typeof referenceConv.conv2dWeightGrad;
+  readonly reluForward: typeof referenceElementwise.reluForward;
+  readonly reluBackward: typeof referenceElementwise.reluBackward;
+  readonly adamPlain: typeof referenceElementwise.adamPlain;
 }
 
 const backends: Readonly<Record<KernelBackend, Kernels>> = {
@@ -47,12 +54,18 @@ const backends: Readonly<Record<KernelBackend, Kernels>> = {
     conv2dForward: referenceConv.conv2dForward,
     conv2dInputGrad: referenceConv.conv2dInputGrad,
     conv2dWeightGrad: referenceConv.conv2dWeightGrad,
+    reluForward: referenceElementwise.reluForward,
+    reluBackward: referenceElementwise.reluBackward,
+    adamPlain: referenceElementwise.adamPlain,
   },
   fast: {
     gemm: wasmGemm,
     conv2dForward: fastConv.conv2dForward,
     conv2dInputGrad: fastConv.conv2dInputGrad,
     conv2dWeightGrad: fastConv.conv2dWeightGrad,
+    reluForward: reluForwardFast,
+    reluBackward: reluBackwardFast,
+    adamPlain: adamPlainFast,
   },
 };
 

@@ -10,6 +10,8 @@ import { Rng, Tensor, backward, relu, setKernelBackend } from '../../../src/ops/
 import { adam } from '../../../src/models/index.js';
 import { adamPlainUpdate } from '../../../src/models/optimizers/adam.js';
 import { adamPlainWasm, reluBackwardWasm, reluForwardWasm, wasmMinElements } from '../../../src/ops/kernels/wasm/elementwise.js';
+import { adamPlain, reluBackward, reluForward } from '../../../src/ops/kernels/elementwise.js';
+import { kernels } from '../../../src/ops/kernels/backend.js';
 
 const runs = { numRuns: 25 };
 const specials = [Number.NaN, 0, -0, Infinity, -Infinity, 1e-45, -1e-45, 1, -1, 3.4e38];
@@ -78,17 +80,22 @@ describe('WASM elementwise loops against the TypeScript loops', () => {
     expectSameBits(v, expected[2]);
   });
 
-  test('below wasmMinElements, and under the reference kernels, the WASM loops decline and touch nothing', () => {
+  test('below wasmMinElements the WASM loops decline and touch nothing', () => {
     const small = values(wasmMinElements - 1, 1);
     const out = new Float32Array(small.length);
     expect(reluForwardWasm(small, out)).toBe(false);
+    expect(reluBackwardWasm(small, small, out)).toBe(false);
+    expect(adamPlainWasm(out, small, out, out, { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1, inverseRoot2: 1 })).toBe(false);
     expect(out.every((v) => v === 0)).toBe(true);
+  });
+
+  test('the reference backend runs the TypeScript loops, the fast backend the WASM ones', () => {
     setKernelBackend('reference');
-    const big = values(wasmMinElements, 2);
-    const out2 = new Float32Array(big.length);
-    expect(reluForwardWasm(big, out2)).toBe(false);
-    expect(reluBackwardWasm(big, big, out2)).toBe(false);
-    expect(out2.every((v) => v === 0)).toBe(true);
+    expect(kernels().reluForward).toBe(reluForward);
+    expect(kernels().reluBackward).toBe(reluBackward);
+    expect(kernels().adamPlain).toBe(adamPlain);
+    setKernelBackend('fast');
+    expect(kernels().reluForward).not.toBe(reluForward);
   });
 });
 

@@ -55,7 +55,7 @@ function copyOut(at: number, length: number): Float32Array {
   return out;
 }
 
-function exports(): ConvWasmExports {
+function convExports(): ConvWasmExports {
   return gemmWasm().exports as unknown as ConvWasmExports;
 }
 
@@ -120,7 +120,7 @@ function run(
   threads: number,
   bias: Float32Array | null = null,
 ): { out: number; partials: number[] } | null {
-  const wasm = exports();
+  const wasm = convExports();
   const count = Math.max(1, Math.min(g.batch, threads > 1 ? Math.floor(threads) * jobsPerThread : 1));
   const R = g.inChannels * g.kernelHeight * g.kernelWidth;
   const perJob = align(wasm.scratchBytes() + R * g.outHeight * g.outWidth * 4) + align(partialFloats * 4);

@@ -11,10 +11,10 @@
  * square root (kept for bit equality with the TypeScript loop): 4.45 → 3.23 ns per parameter.
  * Below `wasmMinElements` the TypeScript loop is kept.
  *
- * Used only when the `fast` kernels are selected (`setKernelBackend`), so
- * `STREAMGRAD_KERNELS=reference` runs the TypeScript loops everywhere.
+ * The `fast` kernel backend uses the `*Fast` functions here; the `reference` backend
+ * (`STREAMGRAD_KERNELS=reference`) runs the TypeScript loops of `../elementwise.ts`.
  */
-import { getKernelBackend } from '../backend.js';
+import { type AdamPlainConstants, adamPlain, reluBackward, reluForward } from '../elementwise.js';
 import { gemmLayout, gemmWasm, heapF32, reserveBytes } from './runtime.js';
 
 /** The module's elementwise exports (pointers are byte addresses). */
@@ -49,17 +49,17 @@ const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 /**
  * Byte addresses of `count` regions of `n` floats each, after the first GEMM scratch region (so
  * nothing a main-thread GEMM call reads is in the way; no GEMM runs during an elementwise call),
- * or null when the fast kernels are off, `n` is small, or the memory cannot hold them.
+ * or null when `n` is small or the memory cannot hold them.
  */
 function regions(n: number, count: number): number[] | null {
-  if (n < wasmMinElements || getKernelBackend() !== 'fast') return null;
+  if (n < wasmMinElements) return null;
   const first = gemmLayout(0, 0, 0, 1).a;
   const stride = align(n * 4);
   if (!reserveBytes(first + count * stride)) return null;
   return Array.from({ length: count }, (_, i) => first + i * stride);
 }
 
-function exports(): ElementwiseExports {
+function elementwiseExports(): ElementwiseExports {
   return gemmWasm().exports as unknown as ElementwiseExports;
 }
 
@@ -72,7 +72,7 @@ export function reluForwardWasm(x: Float32Array, out: Float32Array): boolean {
   if (at === null) return false;
   const heap = heapF32();
   heap.set(x, at[0] >> 2);
-  exports().reluForward(at[0], at[1], x.length);
+  elementwiseExports().reluForward(at[0], at[1], x.length);
   out.set(heap.subarray(at[1] >> 2, (at[1] >> 2) + x.length));
   return true;
 }
@@ -87,22 +87,13 @@ export function reluBackwardWasm(x: Float32Array, g: Float32Array, out: Float32A
   const heap = heapF32();
   heap.set(x, at[0] >> 2);
   heap.set(g, at[1] >> 2);
-  exports().reluBackward(at[0], at[1], at[2], x.length);
+  elementwiseExports().reluBackward(at[0], at[1], at[2], x.length);
   out.set(heap.subarray(at[2] >> 2, (at[2] >> 2) + x.length));
   return true;
 }
 
-/** The per-step numbers of the plain Adam update (see `adamPlainUpdate`). */
-export interface AdamPlainConstants {
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly stepSize: number;
-  readonly inverseRoot2: number;
-  readonly eps: number;
-}
-
 /**
- * The plain Adam update of `adamPlainUpdate` (no weight decay, no AMSGrad), in place on
+ * The plain Adam update of `../elementwise.ts`'s `adamPlain` (no weight decay, no AMSGrad), in place on
  * `theta`, `m` and `v`. Returns false, doing nothing, when the TypeScript loop should run instead.
  */
 export function adamPlainWasm(
@@ -121,9 +112,24 @@ export function adamPlainWasm(
   heap.set(grad, g);
   heap.set(m, mm);
   heap.set(v, vv);
-  exports().adamPlain(at[0], at[1], at[2], at[3], n, c.beta1, c.beta2, 1 - c.beta1, 1 - c.beta2, c.stepSize, c.inverseRoot2, c.eps);
+  elementwiseExports().adamPlain(at[0], at[1], at[2], at[3], n, c.beta1, c.beta2, 1 - c.beta1, 1 - c.beta2, c.stepSize, c.inverseRoot2, c.eps);
   theta.set(heap.subarray(t, t + n));
   m.set(heap.subarray(mm, mm + n));
   v.set(heap.subarray(vv, vv + n));
   return true;
+}
+
+/** ReLU of the fast backend: the WASM loop, or the TypeScript one below `wasmMinElements`. */
+export function reluForwardFast(x: Float32Array, out: Float32Array): void {
+  if (!reluForwardWasm(x, out)) reluForward(x, out);
+}
+
+/** The ReLU gradient of the fast backend: the WASM loop, or the TypeScript one below `wasmMinElements`. */
+export function reluBackwardFast(x: Float32Array, g: Float32Array, out: Float32Array): void {
+  if (!reluBackwardWasm(x, g, out)) reluBackward(x, g, out);
+}
+
+/** The plain Adam update of the fast backend: the WASM loop, or the TypeScript one below `wasmMinElements`. */
+export function adamPlainFast(theta: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, c: AdamPlainConstants): void {
+  if (!adamPlainWasm(theta, grad, m, v, c)) adamPlain(theta, grad, m, v, c);
 }
