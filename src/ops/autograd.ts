@@ -78,6 +78,24 @@ function accumulate(into: Tensor | undefined, g: Tensor): Tensor {
   return new Tensor(sum, g.shape);
 }
 
+/**
+ * Adds `g` to the pending gradient of a tensor. The first sum allocates a buffer, kept in `owned`
+ * while no VJP has seen it, and later gradients are added into it in place (a tensor reached by
+ * many paths, such as a weight shared by every step of an unrolled RNN, costs one buffer, not
+ * one per path). A gradient a VJP returned is never written to: it may alias another.
+ */
+function accumulateOwned(into: Tensor | undefined, g: Tensor, owned: Set<Tensor>): Tensor {
+  if (into === undefined || !owned.has(into)) {
+    const sum = accumulate(into, g);
+    if (sum !== g) owned.add(sum);
+    return sum;
+  }
+  const data = into.data;
+  const add = g.data;
+  for (let i = 0; i < data.length; i++) data[i] += add[i];
+  return into;
+}
+
 /** Recorded tensors reachable from `root`, each after every tensor computed from it. */
 function reverseTopologicalOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
@@ -131,11 +149,15 @@ export function backward(loss: Tensor, seed?: Tensor): void {
     );
   }
   const grads = new Map<Tensor, Tensor>();
+  // Sums made here that no VJP has seen yet: the only gradients safe to add into in place.
+  const owned = new Set<Tensor>();
   grads.set(loss, seed ?? new Tensor(new Float32Array(loss.size).fill(1), loss.shape));
   noGrad(() => {
     for (const t of reverseTopologicalOrder(loss)) {
       const g = grads.get(t);
       if (g === undefined) continue;
+      grads.delete(t);
+      owned.delete(g);
       if (t.node === null) {
         // A copy, so that a leaf's .grad never aliases another tensor (VJPs may pass `g` through).
         t.grad = t.grad === null ? new Tensor(g.data.slice(), g.shape) : accumulate(t.grad, g);
@@ -151,7 +173,7 @@ export function backward(loss: Tensor, seed?: Tensor): void {
               `for input ${i} of shape ${fmtShape(input.shape)}`,
           );
         }
-        grads.set(input, accumulate(grads.get(input), gi));
+        grads.set(input, accumulateOwned(grads.get(input), gi, owned));
       });
     }
   });

@@ -1,7 +1,9 @@
 import type { Tensor } from '../../../ops/index.js';
 import { type CellWeights, gruCell } from './cells.js';
-import { type StepWeights, gruStep } from './fused-cells.js';
+import { gruSequence } from './gru-sequence.js';
 import { Recurrent, type RecurrentOptions } from './recurrent.js';
+import type { SequenceResult } from './sequence-node.js';
+import type { Mask } from './state-inputs.js';
 
 /** Options of `gru`: those shared by the recurrent layers. */
 export type GruOptions = RecurrentOptions;
@@ -26,8 +28,8 @@ export class GRU extends Recurrent {
     super('gru', options, 3, 1, []);
   }
 
-  protected fusedStep(xp: Tensor, state: Tensor, weights: StepWeights, mask: Tensor | null): Tensor {
-    return gruStep(xp, state, weights, { mask });
+  protected fusedSequence(x: Tensor, initial: Tensor, cell: CellWeights, mask: Mask | null, reverse: boolean): SequenceResult {
+    return gruSequence(x, initial, cell, { mask: mask?.binary ?? null, reverse });
   }
 
   protected composedStep(x: Tensor, state: Tensor, weights: CellWeights): Tensor {

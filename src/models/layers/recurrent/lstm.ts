@@ -1,7 +1,9 @@
 import { ArgumentError, Tensor, concat, slice } from '../../../ops/index.js';
 import { type CellWeights, lstmCell } from './cells.js';
-import { type StepWeights, lstmStep } from './fused-cells.js';
+import { lstmSequence } from './lstm-sequence.js';
 import { Recurrent, type RecurrentOptions } from './recurrent.js';
+import type { SequenceResult } from './sequence-node.js';
+import type { Mask } from './state-inputs.js';
 
 /** Options of `lstm`. */
 export interface LstmOptions extends RecurrentOptions {
@@ -45,8 +47,9 @@ export class LSTM extends Recurrent {
     cell.biasHh.data.fill(0, this.units, 2 * this.units);
   }
 
-  protected fusedStep(xp: Tensor, state: Tensor, weights: StepWeights, mask: Tensor | null): Tensor {
-    return lstmStep(xp, state, weights, { mask });
+
+  protected fusedSequence(x: Tensor, initial: Tensor, cell: CellWeights, mask: Mask | null, reverse: boolean): SequenceResult {
+    return lstmSequence(x, initial, cell, { mask: mask?.binary ?? null, reverse });
   }
 
   protected composedStep(x: Tensor, state: Tensor, weights: CellWeights): Tensor {

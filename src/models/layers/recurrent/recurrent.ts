@@ -20,9 +20,13 @@ import { dropoutMask } from '../dropout.js';
 import { checkBoolean, checkOptions, checkPositiveInt, requireOption } from '../conv2d.js';
 import type { CellWeights } from './cells.js';
 import type { StepWeights } from './fused-cells.js';
+import type { SequenceResult } from './sequence-node.js';
 import { columnsOf } from './step-helpers.js';
 import { type Mask, checkMask, initialStates } from './state-inputs.js';
 import { stackTime, unstackTime } from './time-steps.js';
+
+/** One fused step from the projected input `xp_t` (`[N, gates·H]`) and a row mask `[N]`; returns the next state `[N, stateParts·H]`. */
+export type FusedStep = (xp: Tensor, state: Tensor, weights: StepWeights, mask: Tensor | null) => Tensor;
 
 /** Options shared by `rnn`, `lstm` and `gru`. */
 export interface RecurrentOptions {
@@ -38,7 +42,7 @@ export interface RecurrentOptions {
   returnSequences?: boolean;
   /** Keep the final states of every `forward` call in `layer.lastState` (see `forwardWithState`). @default false */
   returnState?: boolean;
-  /** Use the fused steps (one autograd node per step, hand-written VJP) rather than the composed cells. @default true */
+  /** Use the fused nodes (hand-written VJPs: the whole sequence for LSTM and GRU, one per step for RNN) rather than the composed cells. @default true */
   fused?: boolean;
 }
 
@@ -92,9 +96,10 @@ const SHARED_OPTIONS = ['units', 'numLayers', 'bidirectional', 'dropout', 'retur
  * - Dropout (training only) zeroes elements of every layer's output sequence but the last's,
  *   drawn from the layer's own `Rng`, seeded at build from the model's RNG after the weights;
  *   `rngState()`/`setRngState()` save and restore it. With one layer it has no effect.
- * - `fused` (default) runs each step as one autograd node with a hand-written VJP
- *   (`fused-cells.ts`); `fused: false` runs the composed cells (`cells.ts`), the same values and
- *   gradients within float32 rounding, slower.
+ * - `fused` (default) runs an LSTM's or GRU's whole sequence, per layer and direction, as one
+ *   autograd node with a hand-written VJP (`lstm-sequence.ts`, `gru-sequence.ts`), and an RNN's
+ *   steps as one node each (`fused-cells.ts`); `fused: false` runs the composed cells
+ *   (`cells.ts`), the same values and gradients within float32 rounding, slower.
  *
  * @example
  * ```ts
@@ -155,8 +160,12 @@ export abstract class Recurrent extends Layer {
     return this.bidirectional ? 2 : 1;
   }
 
-  /** One fused step from the projected input `xp_t` (`[N, gates·H]`); returns the next state `[N, stateParts·H]`. */
-  protected abstract fusedStep(xp: Tensor, state: Tensor, weights: StepWeights, mask: Tensor | null): Tensor;
+  /**
+   * One layer and direction of the fused path: the hidden sequence `[N, T, H]` and the final
+   * carried state. LSTM and GRU run the whole sequence as one node (`lstmSequence`,
+   * `gruSequence`); an RNN runs one fused node per step through `unrollSteps`.
+   */
+  protected abstract fusedSequence(x: Tensor, initial: Tensor, cell: CellWeights, mask: Mask | null, reverse: boolean): SequenceResult;
 
   /** One step of the composed cell from `x_t` (`[N, I]`); returns the next state `[N, stateParts·H]`. */
   protected abstract composedStep(x: Tensor, state: Tensor, weights: CellWeights): Tensor;
@@ -249,9 +258,9 @@ export abstract class Recurrent extends Layer {
       const sequences: Tensor[] = [];
       for (let d = 0; d < this.directions; d++) {
         const k = l * this.directions + d;
-        const states = this.unroll(input, this.cells[k], d === 1, initial[k], mask);
-        finals.push(d === 1 ? states[0] : states[time - 1]);
-        if (needSequence) sequences.push(this.hiddenSequence(stackTime(states)));
+        const { hidden, final } = this.unroll(input, this.cells[k], d === 1, initial[k], mask);
+        finals.push(final);
+        if (needSequence) sequences.push(hidden);
       }
       if (!needSequence) break;
       input = sequences.length === 1 ? sequences[0] : concat(sequences, 2);
@@ -268,30 +277,47 @@ export abstract class Recurrent extends Layer {
     return { output, h, c };
   }
 
-  /** The states after each step `[N, stateParts·H]`, indexed by time (the reverse direction runs T−1 … 0). */
-  private unroll(input: Tensor, cell: CellWeights, reverse: boolean, initial: Tensor, mask: Mask | null): Tensor[] {
-    const [n, time, features] = input.shape;
+  /**
+   * Runs one layer and direction over the sequence: the hidden state after each step `[N, T, H]`
+   * and the carried state after the last step taken `[N, stateParts·H]` (after step 0 when reversed).
+   */
+  private unroll(input: Tensor, cell: CellWeights, reverse: boolean, initial: Tensor, mask: Mask | null): SequenceResult {
+    if (this.fused) return this.fusedSequence(input, initial, cell, mask, reverse);
+    const time = input.shape[1];
+    const steps = unstackTime(input);
     const states = new Array<Tensor>(time);
     let state = initial;
-    if (this.fused) {
-      const projected = add(matmul(reshape(input, [n * time, features]), transpose(cell.weightIh)), cell.biasIh);
-      const steps = unstackTime(reshape(projected, [n, time, this.gates * this.units]));
-      const weights: StepWeights = { ...cell, weightHhT: noGrad(() => transpose(cell.weightHh)) };
-      for (let s = 0; s < time; s++) {
-        const t = reverse ? time - 1 - s : s;
-        state = this.fusedStep(steps[t], state, weights, mask?.steps[t] ?? null);
-        states[t] = state;
-      }
-    } else {
-      const steps = unstackTime(input);
-      for (let s = 0; s < time; s++) {
-        const t = reverse ? time - 1 - s : s;
-        const next = this.composedStep(steps[t], state, cell);
-        state = mask === null ? next : where(mask.columns[t], next, state);
-        states[t] = state;
-      }
+    for (let s = 0; s < time; s++) {
+      const t = reverse ? time - 1 - s : s;
+      const next = this.composedStep(steps[t], state, cell);
+      state = mask === null ? next : where(mask.columns[t], next, state);
+      states[t] = state;
     }
-    return states;
+    return this.sequenceResult(states, reverse);
+  }
+
+  /**
+   * The fused path of an RNN: one input-projection product over all steps, then `step`
+   * (one autograd node with a hand-written VJP, `fused-cells.ts`) at each step.
+   */
+  protected unrollSteps(input: Tensor, initial: Tensor, cell: CellWeights, mask: Mask | null, reverse: boolean, step: FusedStep): SequenceResult {
+    const [n, time, features] = input.shape;
+    const projected = add(matmul(reshape(input, [n * time, features]), transpose(cell.weightIh)), cell.biasIh);
+    const steps = unstackTime(reshape(projected, [n, time, this.gates * this.units]));
+    const weights: StepWeights = { ...cell, weightHhT: noGrad(() => transpose(cell.weightHh)) };
+    const states = new Array<Tensor>(time);
+    let state = initial;
+    for (let s = 0; s < time; s++) {
+      const t = reverse ? time - 1 - s : s;
+      state = step(steps[t], state, weights, mask?.steps[t] ?? null);
+      states[t] = state;
+    }
+    return this.sequenceResult(states, reverse);
+  }
+
+  /** The hidden sequence and the final state out of the states after each step (indexed by time). */
+  private sequenceResult(states: Tensor[], reverse: boolean): SequenceResult {
+    return { hidden: this.hiddenSequence(stackTime(states)), final: reverse ? states[0] : states[states.length - 1] };
   }
 
   /** h out of a carried state (the first H columns). */

@@ -1,7 +1,9 @@
 import { ArgumentError, Tensor } from '../../../ops/index.js';
 import { type CellWeights, type RnnActivation, rnnCell } from './cells.js';
-import { type StepWeights, rnnStep } from './fused-cells.js';
+import { rnnStep } from './fused-cells.js';
 import { Recurrent, type RecurrentOptions } from './recurrent.js';
+import type { SequenceResult } from './sequence-node.js';
+import type { Mask } from './state-inputs.js';
 
 /** Options of `rnn`. */
 export interface RnnOptions extends RecurrentOptions {
@@ -29,8 +31,8 @@ export class RNN extends Recurrent {
     this.activation = activation;
   }
 
-  protected fusedStep(xp: Tensor, state: Tensor, weights: StepWeights, mask: Tensor | null): Tensor {
-    return rnnStep(xp, state, weights, this.activation, { mask });
+  protected fusedSequence(x: Tensor, initial: Tensor, cell: CellWeights, mask: Mask | null, reverse: boolean): SequenceResult {
+    return this.unrollSteps(x, initial, cell, mask, reverse, (xp, state, weights, m) => rnnStep(xp, state, weights, this.activation, { mask: m }));
   }
 
   protected composedStep(x: Tensor, state: Tensor, weights: CellWeights): Tensor {
