@@ -7,6 +7,7 @@
  * - `ts`: the TypeScript loop (what `STREAMGRAD_KERNELS=reference` runs).
  * - `wasm`: what the fast kernels run: copy the operands into WASM memory, the f32x4 / f64x2
  *   loop, copy the results out (`src/ops/kernels/wasm/elementwise.ts`).
+ * - op `relu op`: the whole `relu` op (allocating its output and recording its node), under each backend.
  * - `wasm-resident`: the WASM loop alone, on operands already in its memory: the cost if tensors
  *   lived there, i.e. what the copies cost.
  * - `copy` (op `memcpy`): `Float32Array.prototype.set` of one array, the machine's memory speed
@@ -20,18 +21,17 @@
 import { performance } from 'node:perf_hooks';
 import { relu, setKernelBackend, tensor } from '../src/ops/index.js';
 import { adamPlainUpdate } from '../src/models/optimizers/adam.js';
-import { reluBackward } from '../src/ops/kernels/elementwise.js';
-import { reluBackwardWasm } from '../src/ops/kernels/wasm/elementwise.js';
+import { kernels } from '../src/ops/kernels/backend.js';
 import { gemmLayout, gemmWasm, heapF32, reserveBytes } from '../src/ops/kernels/wasm/runtime.js';
 
-interface Kernels {
+interface ResidentKernels {
   reluForward(x: number, out: number, n: number): void;
   reluBackward(x: number, g: number, out: number, n: number): void;
   adamPlain(p: number, g: number, m: number, v: number, n: number, ...constants: number[]): void;
 }
 
 const repeats = Number(process.argv[2] ?? 9);
-const kernels = gemmWasm().exports as unknown as Kernels;
+const resident = gemmWasm().exports as unknown as ResidentKernels;
 
 /** Median ns per element of `fn` over `repeats` timings, each of about 2·10⁷ elements. */
 function nsPerElement(n: number, fn: () => void): number {
@@ -73,14 +73,15 @@ for (const n of [2 ** 16, 294_912, 2 ** 20]) {
   emit('memcpy', n, 'copy', nsPerElement(n, () => out.set(x)), 2);
   for (const backend of ['reference', 'fast'] as const) {
     setKernelBackend(backend);
+    const k = kernels();
     const variant = backend === 'fast' ? 'wasm' : 'ts';
-    emit('relu', n, variant, nsPerElement(n, () => relu(xt)), 2);
+    emit('relu', n, variant, nsPerElement(n, () => k.reluForward(x, out)), 2);
+    emit('reluGrad', n, variant, nsPerElement(n, () => k.reluBackward(x, g, out)), 3);
     emit('adam', n, variant, nsPerElement(n, () => adamPlainUpdate(adamState.theta, g, adamState.m, adamState.v, rule)), 7);
+    emit('relu op', n, variant, nsPerElement(n, () => relu(xt)), 2);
   }
-  emit('reluGrad', n, 'ts', nsPerElement(n, () => reluBackward(x, g, out)), 3);
-  emit('reluGrad', n, 'wasm', nsPerElement(n, () => reluBackwardWasm(x, g, out)), 3);
-  emit('relu', n, 'wasm-resident', nsPerElement(n, () => kernels.reluForward(at[0], at[2], n)), 2);
-  emit('reluGrad', n, 'wasm-resident', nsPerElement(n, () => kernels.reluBackward(at[0], at[1], at[2], n)), 3);
+  emit('relu', n, 'wasm-resident', nsPerElement(n, () => resident.reluForward(at[0], at[2], n)), 2);
+  emit('reluGrad', n, 'wasm-resident', nsPerElement(n, () => resident.reluBackward(at[0], at[1], at[2], n)), 3);
   const constants = [0.9, 0.999, 0.1, 0.001, 1e-3 / 0.1, 1 / Math.sqrt(0.001), 1e-8];
-  emit('adam', n, 'wasm-resident', nsPerElement(n, () => kernels.adamPlain(at[0], at[1], at[2], at[3], n, ...constants)), 7);
+  emit('adam', n, 'wasm-resident', nsPerElement(n, () => resident.adamPlain(at[0], at[1], at[2], at[3], n, ...constants)), 7);
 }
