@@ -1,6 +1,6 @@
 import { record } from './autograd.js';
 import { ArgumentError, fmtShape } from './errors.js';
-import { avgPool2dBackward, avgPool2dForward } from './kernels/pool2d.js';
+import { kernels } from './kernels/backend.js';
 import { pool2dGeometry, pool2dShape, type Pool2dOptions } from './pool-options.js';
 import { Tensor } from './tensor.js';
 
@@ -65,8 +65,9 @@ export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
       `avgPool2d: countIncludePad must be a boolean, found ${String(countIncludePad)}; input ${fmtShape(x.shape)}`,
     );
   }
-  const y = new Tensor(avgPool2dForward(x.data, geometry, countIncludePad), pool2dShape(geometry));
+  const k = kernels();
+  const y = new Tensor(k.avgPool2dForward(x.data, geometry, countIncludePad), pool2dShape(geometry));
   return record('avgPool2d', y, [x], (g) => [
-    new Tensor(avgPool2dBackward(g.data, geometry, countIncludePad), x.shape),
+    new Tensor(k.avgPool2dBackward(g.data, geometry, countIncludePad), x.shape),
   ]);
 }

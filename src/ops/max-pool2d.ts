@@ -1,5 +1,5 @@
 import { record } from './autograd.js';
-import { isPool2x2, maxPool2dBackward, maxPool2dForward, maxPool2x2Forward } from './kernels/pool2d.js';
+import { kernels } from './kernels/backend.js';
 import { pool2dGeometry, pool2dShape, type Pool2dOptions } from './pool-options.js';
 import { Tensor } from './tensor.js';
 
@@ -51,7 +51,8 @@ export function maxPool2dOutputShape(
  */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const geometry = pool2dGeometry('maxPool2d', x.shape, opts);
-  const { out, argmax } = isPool2x2(geometry) ? maxPool2x2Forward(x.data, geometry) : maxPool2dForward(x.data, geometry);
+  const k = kernels();
+  const { out, argmax } = k.maxPool2dForward(x.data, geometry);
   const y = new Tensor(out, pool2dShape(geometry));
-  return record('maxPool2d', y, [x], (g) => [new Tensor(maxPool2dBackward(g.data, argmax, x.size), x.shape)]);
+  return record('maxPool2d', y, [x], (g) => [new Tensor(k.maxPool2dBackward(g.data, argmax, x.size), x.shape)]);
 }

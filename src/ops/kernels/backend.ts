@@ -1,14 +1,16 @@
 /**
  * The kernel backend switch: which implementation the ops (`matmul`, `conv2d`,
- * `convTranspose2d`, `relu`, the `adam` optimizer) call for their GEMM, convolution and
- * elementwise kernels.
+ * `convTranspose2d`, `relu`, `maxPool2d`, `avgPool2d`, the `adam` optimizer) call for their GEMM,
+ * convolution, elementwise and pooling kernels.
  *
  * - `'fast'` (the default): the WASM SIMD GEMM of `./wasm/` (packed, cache-blocked, f32x4; tiny
  *   products go to the TypeScript GEMM of `./fast/`) and the im2col convolutions of `./fast/`
  *   built on it. Agrees with the reference within float32 rounding, not bit for bit. Its
- *   elementwise loops (`./wasm/elementwise.ts`) give the reference's bits exactly.
+ *   elementwise loops (`./wasm/elementwise.ts`) and pooling kernels (`./wasm/pool2d.ts`) give
+ *   the reference's bits exactly.
  * - `'reference'`: the readable kernels in `./matmul.ts` and `./conv2d.ts`, which accumulate in
- *   float64; they are the specification the fast kernels are tested against.
+ *   float64, and the TypeScript loops of `./elementwise.ts` and `./pool2d.ts`; they are the
+ *   specification the fast kernels are tested against.
  *
  * The starting value comes from the environment variable `STREAMGRAD_KERNELS`
  * (`reference` or `fast`; unset or empty means `fast`), read once when this module loads, which
@@ -31,6 +33,7 @@ import * as referenceConv from './conv2d.js';
 import * as referenceElementwise from './elementwise.js';
 import * as fastConv from './fast/conv2d.js';
 import { gemm as referenceGemm } from './matmul.js';
+import * as pool from './pool2d.js';
 import { adamPlainFast, reluBackwardFast, reluForwardFast } from './wasm/elementwise.js';
 import { gemm as wasmGemm } from './wasm/gemm.js';
 
@@ -46,6 +49,10 @@ export interface Kernels {
   readonly reluForward: typeof referenceElementwise.reluForward;
   readonly reluBackward: typeof referenceElementwise.reluBackward;
   readonly adamPlain: typeof referenceElementwise.adamPlain;
+  readonly maxPool2dForward: typeof pool.maxPool2dForward;
+  readonly maxPool2dBackward: typeof pool.maxPool2dBackward;
+  readonly avgPool2dForward: typeof pool.avgPool2dForward;
+  readonly avgPool2dBackward: typeof pool.avgPool2dBackward;
 }
 
 const backends: Readonly<Record<KernelBackend, Kernels>> = {
@@ -57,6 +64,10 @@ const backends: Readonly<Record<KernelBackend, Kernels>> = {
     reluForward: referenceElementwise.reluForward,
     reluBackward: referenceElementwise.reluBackward,
     adamPlain: referenceElementwise.adamPlain,
+    maxPool2dForward: pool.maxPool2dForward,
+    maxPool2dBackward: pool.maxPool2dBackward,
+    avgPool2dForward: pool.avgPool2dForward,
+    avgPool2dBackward: pool.avgPool2dBackward,
   },
   fast: {
     gemm: wasmGemm,
@@ -66,6 +77,10 @@ const backends: Readonly<Record<KernelBackend, Kernels>> = {
     reluForward: reluForwardFast,
     reluBackward: reluBackwardFast,
     adamPlain: adamPlainFast,
+    maxPool2dForward: pool.maxPool2dForwardFast,
+    maxPool2dBackward: pool.maxPool2dBackwardFast,
+    avgPool2dForward: pool.avgPool2dForwardFast,
+    avgPool2dBackward: pool.avgPool2dBackwardFast,
   },
 };
 

@@ -13,7 +13,7 @@ import { packA, packB } from './pack';
 export { peakLoop, peakFlopsPerIteration } from './peak';
 export { adamPlain, reluBackward, reluForward } from './elementwise';
 export { convForward, convInputGrad, convWeightGrad } from './conv';
-export { maxPool2x2 } from './pool';
+export { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward, maxPool2x2 } from './pool';
 
 /**
  * Bytes of scratch each concurrent `gemm` caller needs: `4·(MC·KC + KC·NC + MR·NR)` (packed block
