@@ -2,8 +2,8 @@
  * `npm run bench`: every benchmark that finishes in a few minutes, one JSON line per
  * measurement (`{ "bench": name, "params": {...}, ... }`). This file times the built package's
  * default kernels; it then runs, each in its own process, the kernel comparison
- * (`bench/kernels.ts`, reference vs fast), the elementwise loops (`bench/elementwise.ts`, TypeScript
- * vs WASM) and the online throughput (`bench/online-throughput.ts`,
+ * (`bench/kernels.ts`, reference vs fast), the elementwise loops and pooling (`bench/elementwise.ts`,
+ * `bench/pool.ts`, TypeScript vs WASM) and the online throughput (`bench/online-throughput.ts`,
  * needs `redis-server` on the PATH). The long ones have their own scripts:
  * `npm run bench:memory`, `bench:drift`, `bench:prequential`.
  */
@@ -70,5 +70,6 @@ function runScript(script: string, args: string[] = []): void {
 
 runScript('bench/kernels.ts', ['3']);
 runScript('bench/elementwise.ts', ['5']);
+runScript('bench/pool.ts', ['5']);
 runScript('bench/online-throughput.ts');
 runScript('bench/training/index.ts');
