@@ -86,29 +86,19 @@ export function lstmSequence(x: Tensor, state: Tensor, weights: CellWeights, opt
     c: new Float32Array((time + 1) * block),
     tanhC: new Float32Array(time * block),
   };
-  for (let r = 0; r < n; r++) {
-    tape.h.set(state.data.subarray(2 * r * units, (2 * r + 1) * units), r * units);
-    tape.c.set(state.data.subarray((2 * r + 1) * units, (2 * r + 2) * units), r * units);
-  }
+  unpackRows(state.data, tape.h, tape.c, n, units);
   const hidden = new Float32Array(n * time * units);
   const product = new Float32Array(n * width);
   for (let s = 0; s < time; s++) {
     gemm(tape.h, s * block, weights.weightHh.data, 0, product, 0, n, units, width, false, true);
     forwardStep(tape, s, product, hidden);
   }
-  const final = new Float32Array(2 * block);
-  for (let r = 0; r < n; r++) {
-    final.set(tape.h.subarray(time * block + r * units, time * block + (r + 1) * units), 2 * r * units);
-    final.set(tape.c.subarray(time * block + r * units, time * block + (r + 1) * units), (2 * r + 1) * units);
-  }
+  const final = packRows(tape.h.subarray(time * block), tape.c.subarray(time * block), n, units);
   const inputs = [x, state, weights.weightIh, weights.weightHh, weights.biasIh, weights.biasHh];
   return recordSequence('lstmSequence', new Tensor(hidden, [n, time, units]), new Tensor(final, [n, 2 * units]), inputs, (gHidden, gFinal) => {
     const dh = new Float32Array(block);
     const dc = new Float32Array(block);
-    for (let r = 0; r < n; r++) {
-      dh.set(gFinal.subarray(2 * r * units, (2 * r + 1) * units), r * units);
-      dc.set(gFinal.subarray((2 * r + 1) * units, (2 * r + 2) * units), r * units);
-    }
+    unpackRows(gFinal, dh, dc, n, units);
     const da = new Float32Array(time * n * width);
     const fromHidden = new Float32Array(block);
     for (let s = time - 1; s >= 0; s--) {
@@ -119,14 +109,7 @@ export function lstmSequence(x: Tensor, state: Tensor, weights: CellWeights, opt
         if (tape.mask === null || tape.mask[r * time + t] !== 0) dh.set(fromHidden.subarray(r * units, (r + 1) * units), r * units);
       }
     }
-    let dState: Tensor | null = null;
-    if (state.requiresGrad) {
-      dState = new Tensor(new Float32Array(2 * block), state.shape);
-      for (let r = 0; r < n; r++) {
-        dState.data.set(dh.subarray(r * units, (r + 1) * units), 2 * r * units);
-        dState.data.set(dc.subarray(r * units, (r + 1) * units), (2 * r + 1) * units);
-      }
-    }
+    const dState = state.requiresGrad ? new Tensor(packRows(dh, dc, n, units), state.shape) : null;
     const [dx, dWih, dWhh, dbIh, dbHh] = weightGradients(gemm, da, da, xs, tape.h, x, weights, reverse);
     return [dx, dState, dWih, dWhh, dbIh, dbHh];
   });
@@ -199,4 +182,22 @@ function backwardStep(tape: LstmTape, s: number, gHidden: Float32Array | null, d
       dc[at + j] = dcTotal * f;
     }
   }
+}
+
+/** Splits each row of a packed `[N, 2H]` state `[h | c]` into the first `N·H` floats of `h` and `c`. */
+function unpackRows(packed: Float32Array, h: Float32Array, c: Float32Array, n: number, units: number): void {
+  for (let r = 0; r < n; r++) {
+    h.set(packed.subarray(2 * r * units, (2 * r + 1) * units), r * units);
+    c.set(packed.subarray((2 * r + 1) * units, (2 * r + 2) * units), r * units);
+  }
+}
+
+/** The packed `[N, 2H]` state `[h | c]` of the first `N·H` floats of `h` and `c`. */
+function packRows(h: Float32Array, c: Float32Array, n: number, units: number): Float32Array {
+  const packed = new Float32Array(2 * n * units);
+  for (let r = 0; r < n; r++) {
+    packed.set(h.subarray(r * units, (r + 1) * units), 2 * r * units);
+    packed.set(c.subarray(r * units, (r + 1) * units), (2 * r + 1) * units);
+  }
+  return packed;
 }

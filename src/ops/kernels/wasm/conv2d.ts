@@ -21,7 +21,7 @@
 import type { ConvGeometry } from '../conv2d.js';
 import { getKernelThreads } from '../threads/config.js';
 import { kernelPool, parallelMinMultiplyAddsPerThread } from './parallel-gemm.js';
-import { gemmWasm, heapF32, reserveBytes } from './runtime.js';
+import { align64, gemmWasm, heapCopy, heapF32, reserveBytes } from './runtime.js';
 
 /** The conv exports of the module. Pointers are byte addresses; arguments are trusted. */
 interface ConvWasmExports {
@@ -42,18 +42,6 @@ const descriptorSlots = 16;
  * starts late (a busy machine) takes fewer of them instead of keeping the others waiting.
  */
 const jobsPerThread = 4;
-
-const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
-
-/**
- * A copy of `length` heap floats from float index `at`. (`new` + `set`, not `slice`: V8 slices a
- * view of a shared buffer element by element, ~5x slower for the LeNet activations.)
- */
-function copyOut(at: number, length: number): Float32Array {
-  const out = new Float32Array(length);
-  out.set(heapF32().subarray(at, at + length));
-  return out;
-}
 
 function convExports(): ConvWasmExports {
   return gemmWasm().exports as unknown as ConvWasmExports;
@@ -123,12 +111,12 @@ function run(
   const wasm = convExports();
   const count = Math.max(1, Math.min(g.batch, threads > 1 ? Math.floor(threads) * jobsPerThread : 1));
   const R = g.inChannels * g.kernelHeight * g.kernelWidth;
-  const perJob = align(wasm.scratchBytes() + R * g.outHeight * g.outWidth * 4) + align(partialFloats * 4);
-  const first = align(wasm.heapBase());
+  const perJob = align64(wasm.scratchBytes() + R * g.outHeight * g.outWidth * 4) + align64(partialFloats * 4);
+  const first = align64(wasm.heapBase());
   const desc = first + count * perJob;
-  const a = desc + align((descriptorSlots + (bias?.length ?? 0)) * 4);
-  const b = a + align(in0.length * 4);
-  const out = b + align(in1.length * 4);
+  const a = desc + align64((descriptorSlots + (bias?.length ?? 0)) * 4);
+  const b = a + align64(in0.length * 4);
+  const out = b + align64(in1.length * 4);
   if (!reserveBytes(out + outFloats * 4)) return null;
   const heap = heapF32();
   new Int32Array(heap.buffer, desc, descriptorSlots).set(descriptor(g, bias !== null));
@@ -136,7 +124,7 @@ function run(
   heap.set(in0, a >>> 2);
   heap.set(in1, b >>> 2);
   const scratch = Array.from({ length: count }, (_, j) => first + j * perJob);
-  const partials = scratch.map((s) => (s + perJob - align(partialFloats * 4)) >>> 2);
+  const partials = scratch.map((s) => (s + perJob - align64(partialFloats * 4)) >>> 2);
   const jobs = scratch.map((s, j) => {
     const begin = Math.round((j * g.batch) / count);
     const end = Math.round(((j + 1) * g.batch) / count);
@@ -166,7 +154,7 @@ export function wasmConv2dForward(
 ): Float32Array | null {
   const size = g.batch * g.outChannels * g.outHeight * g.outWidth;
   const placed = run('convForward', g, x, w, size, 0, threads, bias);
-  return placed === null ? null : copyOut(placed.out, size);
+  return placed === null ? null : heapCopy(placed.out, size);
 }
 
 /**
@@ -181,7 +169,7 @@ export function wasmConv2dInputGrad(
 ): Float32Array | null {
   const size = g.batch * g.inChannels * g.height * g.width;
   const placed = run('convInputGrad', g, gy, w, size, 0, threads);
-  return placed === null ? null : copyOut(placed.out, size);
+  return placed === null ? null : heapCopy(placed.out, size);
 }
 
 /**
@@ -200,7 +188,7 @@ export function wasmConv2dWeightGrad(
   if (placed === null) return null;
   const heap = heapF32();
   const [head, ...rest] = placed.partials;
-  const dw = copyOut(head, size);
+  const dw = heapCopy(head, size);
   for (const p of rest) {
     for (let i = 0; i < size; i++) dw[i] += heap[p + i];
   }

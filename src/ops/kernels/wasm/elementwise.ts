@@ -16,7 +16,7 @@
  * (`STREAMGRAD_KERNELS=reference`) runs the TypeScript loops of `../elementwise.ts`.
  */
 import { type AdamPlainConstants, adamPlain, reluBackward, reluForward } from '../elementwise.js';
-import { gemmLayout, gemmWasm, heapF32, reserveBytes } from './runtime.js';
+import { gemmLayout, gemmWasm, heapF32, heapRegions } from './runtime.js';
 
 /** The module's elementwise exports (pointers are byte addresses). */
 interface ElementwiseExports {
@@ -45,8 +45,6 @@ interface ElementwiseExports {
  */
 export const wasmMinElements = 1024;
 
-const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
-
 /**
  * Byte addresses of `count` regions of `n` floats each, after the first GEMM scratch region (so
  * nothing a main-thread GEMM call reads is in the way; no GEMM runs during an elementwise call),
@@ -54,10 +52,7 @@ const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
  */
 function regions(n: number, count: number): number[] | null {
   if (n < wasmMinElements) return null;
-  const first = gemmLayout(0, 0, 0, 1).a;
-  const stride = align(n * 4);
-  if (!reserveBytes(first + count * stride)) return null;
-  return Array.from({ length: count }, (_, i) => first + i * stride);
+  return heapRegions(gemmLayout(0, 0, 0, 1).a, Array.from({ length: count }, () => n));
 }
 
 function elementwiseExports(): ElementwiseExports {

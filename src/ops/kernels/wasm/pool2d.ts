@@ -26,7 +26,7 @@
  * uses these from `poolWasmMinElements` input elements (`../pool2d.ts`).
  */
 import type { Pool2dGeometry } from '../../pool-options.js';
-import { gemmWasm, heapF32, reserveBytes } from './runtime.js';
+import { align64, gemmWasm, heapCopy, heapF32, heapRegions } from './runtime.js';
 
 /** The pooling exports of the module. Pointers are byte addresses; arguments are trusted. */
 interface PoolWasmExports {
@@ -38,8 +38,6 @@ interface PoolWasmExports {
   heapBase(): number;
 }
 
-const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
-
 function poolExports(): PoolWasmExports {
   return gemmWasm().exports as unknown as PoolWasmExports;
 }
@@ -49,23 +47,12 @@ function poolExports(): PoolWasmExports {
  * null when the memory cannot hold them.
  */
 function regions(...floats: number[]): number[] | null {
-  const at: number[] = [];
-  let next = align(poolExports().heapBase());
-  for (const n of floats) {
-    at.push(next);
-    next += align(n * 4);
-  }
-  return reserveBytes(next) ? at : null;
+  return heapRegions(align64(poolExports().heapBase()), floats);
 }
 
 /** `planes, H, W, OH, OW, kH, kW, sH, sW, pH, pW`: the geometry as the module's kernels take it. */
 function geometryArgs(g: Pool2dGeometry): number[] {
   return [g.batch * g.channels, g.inHeight, g.inWidth, g.outHeight, g.outWidth, ...g.kernel, ...g.stride, ...g.padding];
-}
-
-/** A copy of `n` floats at byte address `bytes` of the module's memory. */
-function copyOut(bytes: number, n: number): Float32Array {
-  return heapF32().slice(bytes >>> 2, (bytes >>> 2) + n);
 }
 
 /**
@@ -83,7 +70,7 @@ function maxPool(
   const [input, values, indices] = at;
   heapF32().set(x, input >>> 2);
   kernel(input, values, indices);
-  const out = copyOut(values, outputs);
+  const out = heapCopy(values >>> 2, outputs);
   const argmax = new Int32Array(heapF32().buffer, indices, outputs).slice();
   return { out, argmax };
 }
@@ -115,7 +102,7 @@ export function wasmMaxPool2dBackward(grad: Float32Array, argmax: Int32Array, in
   heap.set(grad, g >>> 2);
   new Int32Array(heap.buffer, indices, argmax.length).set(argmax);
   poolExports().maxPool2dBackward(g, indices, dx, grad.length, inputSize);
-  return copyOut(dx, inputSize);
+  return heapCopy(dx >>> 2, inputSize);
 }
 
 /** Average pooling of `x`, summed and divided in f64. Null when the operands do not fit. */
@@ -125,7 +112,7 @@ export function wasmAvgPool2dForward(x: Float32Array, g: Pool2dGeometry, countIn
   if (at === null) return null;
   heapF32().set(x, at[0] >>> 2);
   poolExports().avgPool2d(at[0], at[1], ...geometryArgs(g), countIncludePad ? 1 : 0);
-  return copyOut(at[1], outputs);
+  return heapCopy(at[1] >>> 2, outputs);
 }
 
 /** Average pooling backward: each `grad / divisor` (f64) added into its window. Null when the operands do not fit. */
@@ -135,5 +122,5 @@ export function wasmAvgPool2dBackward(grad: Float32Array, g: Pool2dGeometry, cou
   if (at === null) return null;
   heapF32().set(grad, at[0] >>> 2);
   poolExports().avgPool2dBackward(at[0], at[1], at[2], ...geometryArgs(g), countIncludePad ? 1 : 0);
-  return copyOut(at[1], inputSize);
+  return heapCopy(at[1] >>> 2, inputSize);
 }
